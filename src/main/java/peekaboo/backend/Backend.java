@@ -1,0 +1,94 @@
+package peekaboo.backend;
+
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Tensor;
+
+/**
+ * The backend SPI: allocation, host transfers and the kernels the engine needs, nothing else.
+ * Everything above this interface (tensors, autograd, layers, PaB) is backend-neutral.
+ *
+ * <p>Conventions: {@code out} tensors are freshly allocated, contiguous and on this backend; inputs
+ * may be strided views (elementwise, copy and reduce kernels must honour strides, including the zero
+ * strides of broadcast views). Kernels documented as taking contiguous inputs receive them so.
+ */
+public interface Backend {
+
+    /** Short name used by {@code --device}, e.g. {@code cpu}. */
+    String name();
+
+    /** A zero-filled storage of {@code size} elements. */
+    Storage allocate(DType dtype, int size);
+
+    /** A storage holding a copy of a host array: float[], double[], long[] or byte[] (U8 and BOOL). */
+    Storage upload(DType dtype, Object hostArray);
+
+    /** The elements of a (possibly strided) tensor in row-major order, converted to double. */
+    double[] readDoubles(Tensor t);
+
+    /** The elements of a (possibly strided) tensor in row-major order, converted to float. */
+    float[] readFloats(Tensor t);
+
+    /** The elements of a (possibly strided) tensor in row-major order, converted to long. */
+    long[] readLongs(Tensor t);
+
+    /** dst[i] = (dst dtype) src[i] elementwise over dst's shape; src is broadcast to it. dst may be a view. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of the view {@code dst} to {@code value}. */
+    void fill(Tensor dst, double value);
+
+    /** out = op(x; p0, p1), elementwise, out has x's shape and out's dtype. */
+    void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out);
+
+    /** out = a op b, elementwise; a and b are already broadcast (expanded) to out's shape. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = cond ? a : b; all three already broadcast to out's shape. */
+    void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+    /**
+     * Reduces x over the sorted dimensions {@code dims}; out has x's rank with those dimensions of size 1.
+     * For MAX/MIN over exactly one dimension {@code indices} (int64, out's shape) receives the arg index
+     * of the first extreme element; otherwise it is null.
+     */
+    void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out, Tensor indices);
+
+    /** Batched matrix product: a [B, M, K] times b [B, K, N] into out [B, M, N]; a and b may be transposed views. */
+    void matmul(Tensor a, Tensor b, Tensor out);
+
+    /** Convolution forward; x, w contiguous; bias null or [k]. */
+    void conv2d(Tensor x, Tensor w, Tensor bias, ConvShape g, Tensor out);
+
+    /** Gradient of conv2d with respect to its input (a transposed convolution); dy, w contiguous. */
+    void conv2dInputGrad(Tensor dy, Tensor w, ConvShape g, Tensor dx);
+
+    /** Gradient of conv2d with respect to its weight; x, dy contiguous. */
+    void conv2dWeightGrad(Tensor x, Tensor dy, ConvShape g, Tensor dw);
+
+    /** Max pooling (padding counts as -infinity); indices (int64) are flat positions in each h*w plane. x contiguous. */
+    void maxPool2d(Tensor x, PoolShape p, Tensor out, Tensor indices);
+
+    /** Average pooling; x contiguous. */
+    void avgPool2d(Tensor x, PoolShape p, Tensor out);
+
+    /** The adjoint of avgPool2d: spreads each output gradient evenly over its window. dy contiguous. */
+    void avgPool2dBackward(Tensor dy, PoolShape p, Tensor dx);
+
+    /** out[..., i, ...] = x[..., index[..., i, ...], ...] along {@code dim}; index is int64 of out's shape. */
+    void gather(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out[..., index[..., i, ...], ...] += src[..., i, ...] along {@code dim}; out is contiguous and pre-filled. */
+    void scatterAdd(Tensor src, int dim, Tensor index, Tensor out);
+
+    /** out = fma(x, scale[c], shift[c]) for NCHW (or NC) x with per-channel scale and shift of length C. x contiguous. */
+    void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out);
+
+    /** The k-th smallest element (1-based) of all elements of x, in double. */
+    double kthSmallest(Tensor x, long k);
+
+    /** Sorts each row of the last dimension ascending (or descending); values into out, int64 positions into indices. */
+    void sort(Tensor x, boolean descending, Tensor out, Tensor indices);
+
+    /** Rank used to pick a default backend among those available; higher wins. */
+    default int rank() { return 0; }
+}

@@ -1,0 +1,30 @@
+package peekaboo.backend;
+
+import peekaboo.tensor.DType;
+
+/**
+ * A flat block of elements of one dtype owned by a backend (host arrays for the CPU, device buffers
+ * for OpenCL). Tensors are views onto a storage. The version counter is bumped by every in-place
+ * write, so autograd can tell when a tensor it saved for the backward pass has been changed.
+ */
+public abstract class Storage {
+    private final DType dtype;
+    private final int size;
+    private int version;
+
+    protected Storage(DType dtype, int size) {
+        this.dtype = dtype;
+        this.size = size;
+    }
+
+    public final DType dtype() { return dtype; }
+
+    /** Number of elements. */
+    public final int size() { return size; }
+
+    public abstract Backend backend();
+
+    public final int version() { return version; }
+
+    public final void bumpVersion() { version++; }
+}

@@ -1,0 +1,79 @@
+package peekaboo.backend.cpu;
+
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Shape;
+import peekaboo.tensor.Tensor;
+
+/** gather / scatter-add along a dimension, and the per-channel affine map of batch norm. */
+final class IndexKernels {
+    private IndexKernels() {}
+
+    static void gather(Tensor x, int dim, Tensor index, Tensor out) {
+        CpuStorage xs = CpuBackend.st(x), o = CpuBackend.st(out);
+        long[] idx = index.backend().readLongs(index);
+        int[] shape = index.shape(), xStrides = x.strides();
+        int limit = x.size(dim);
+        int[] coord = new int[shape.length];
+        for (int i = 0; i < idx.length; i++) {
+            long k = idx[i];
+            if (k < 0 || k >= limit) throw outOfRange(k, limit, dim);
+            int off = x.offset();
+            for (int d = 0; d < shape.length; d++) off += (d == dim ? (int) k : coord[d]) * xStrides[d];
+            o.set(out.offset() + i, xs.get(off));
+            next(coord, shape);
+        }
+    }
+
+    static void scatterAdd(Tensor src, int dim, Tensor index, Tensor out) {
+        CpuStorage o = CpuBackend.st(out);
+        long[] idx = index.backend().readLongs(index);
+        double[] s = src.backend().readDoubles(src);
+        int[] shape = index.shape(), oStrides = out.strides();
+        int limit = out.size(dim);
+        int[] coord = new int[shape.length];
+        for (int i = 0; i < idx.length; i++) {
+            long k = idx[i];
+            if (k < 0 || k >= limit) throw outOfRange(k, limit, dim);
+            int off = out.offset();
+            for (int d = 0; d < shape.length; d++) off += (d == dim ? (int) k : coord[d]) * oStrides[d];
+            o.set(off, o.get(off) + s[i]);
+            next(coord, shape);
+        }
+    }
+
+    private static IndexOutOfBoundsException outOfRange(long k, int limit, int dim) {
+        return new IndexOutOfBoundsException("index " + k + " is out of range for dimension " + dim + " of size " + limit);
+    }
+
+    private static void next(int[] coord, int[] shape) {
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (++coord[d] < shape[d]) return;
+            coord[d] = 0;
+        }
+    }
+
+    /** out = fma(x, scale[c], shift[c]) over x [N, C, rest...] contiguous; one rounding per element. */
+    static void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+        int n = x.size(0), c = x.size(1), inner = x.numel() / Math.max(1, n * c);
+        double[] a = scale.backend().readDoubles(scale), b = shift.backend().readDoubles(shift);
+        CpuStorage xs = CpuBackend.st(x), o = CpuBackend.st(out);
+        int xo = x.offset();
+        Parallel.RangeBody body = (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int ch = p % c, base = p * inner;
+                if (x.dtype() == DType.F32) {
+                    float fa = (float) a[ch], fb = (float) b[ch];
+                    for (int i = 0; i < inner; i++) o.f32[base + i] = Math.fma(xs.f32[xo + base + i], fa, fb);
+                } else {
+                    double da = a[ch], db = b[ch];
+                    for (int i = 0; i < inner; i++) o.f64[base + i] = Math.fma(xs.f64[xo + base + i], da, db);
+                }
+            }
+        };
+        int planes = n * c;
+        if ((long) x.numel() < CpuBackend.PARALLEL_GRAIN || planes < 2) body.run(0, planes);
+        else Parallel.forRange(planes, body);
+    }
+
+    static String describe(Tensor t) { return Shape.str(t.shape()) + " " + t.dtype(); }
+}
