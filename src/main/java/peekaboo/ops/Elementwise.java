@@ -21,6 +21,7 @@ public final class Elementwise {
         checkBackends(a, b);
         int[] shape = Shape.broadcast(a.shape(), b.shape());
         DType dtype = op.isComparison() ? DType.BOOL : DType.promote(a.dtype(), b.dtype());
+        if (op == BinaryOp.DIV && !dtype.isFloating()) dtype = DType.F32; // true division, as torch.div
         if (op.isComparison() && (a.dtype() != b.dtype())) {
             DType common = DType.promote(a.dtype(), b.dtype());
             a = a.to(common);

@@ -37,7 +37,7 @@ public final class Reductions {
         int[] d = Shape.dims(dims, x.dim());
         long count = 1;
         for (int i : d) count *= x.size(i);
-        return sum(x, dims, keepDim).mul(1.0 / count);
+        return sum(x, dims, keepDim).div(count);
     }
 
     /** Max or min of all elements (0-dim). */

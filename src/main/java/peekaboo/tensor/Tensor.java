@@ -311,7 +311,8 @@ public final class Tensor {
 
     public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
 
-    public Tensor div(double v) { return Elementwise.mulScalar(this, 1.0 / v); }
+    /** {@code x / v}; as in PyTorch the scalar is first converted to this tensor's dtype. */
+    public Tensor div(double v) { return div(scalarLike(v)); }
 
     /** {@code v / this}. */
     public Tensor rdiv(double v) { return Elementwise.rdivScalar(this, v); }
