@@ -37,7 +37,7 @@ public final class CifarResNet extends Network {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
         for (int i = 1; i <= (fourStages ? 4 : 3); i++) out = child("layer" + i).forward(out);
         out = F.avgPool2d(out, out.size(3));
@@ -60,7 +60,7 @@ public final class CifarResNet extends Network {
         }
 
         @Override
-        public Tensor forward(Tensor x) {
+        protected Tensor compute(Tensor x) {
             Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
             out = child("bn2").forward(child("conv2").forward(out));
             return out.add(child("shortcut").forward(x)).relu();
@@ -80,7 +80,7 @@ public final class CifarResNet extends Network {
         }
 
         @Override
-        public Tensor forward(Tensor x) {
+        protected Tensor compute(Tensor x) {
             Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
             out = child("bn2").forward(child("conv2").forward(out)).relu();
             out = child("bn3").forward(child("conv3").forward(out));

@@ -44,7 +44,7 @@ public final class ImageNetResNet extends Network {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor out = child("maxpool").forward(child("bn1").forward(child("conv1").forward(x)).relu());
         for (int i = 1; i <= 4; i++) out = child("layer" + i).forward(out);
         out = child("avgpool").forward(out);
@@ -62,7 +62,7 @@ public final class ImageNetResNet extends Network {
         }
 
         @Override
-        public Tensor forward(Tensor x) {
+        protected Tensor compute(Tensor x) {
             Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
             out = child("bn2").forward(child("conv2").forward(out));
             Module down = child("downsample");
@@ -83,7 +83,7 @@ public final class ImageNetResNet extends Network {
         }
 
         @Override
-        public Tensor forward(Tensor x) {
+        protected Tensor compute(Tensor x) {
             Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
             out = child("bn2").forward(child("conv2").forward(out)).relu();
             out = child("bn3").forward(child("conv3").forward(out));

@@ -42,7 +42,7 @@ public final class Vgg extends Network {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor out = child("features").forward(x);
         return child("classifier").forward(out.flatten(1, -1));
     }

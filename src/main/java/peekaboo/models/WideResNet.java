@@ -36,7 +36,7 @@ public final class WideResNet extends Network {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor out = child("conv1").forward(x);
         for (int i = 1; i <= 3; i++) out = child("layer" + i).forward(out);
         out = child("bn1").forward(out).relu();
@@ -56,7 +56,7 @@ public final class WideResNet extends Network {
         }
 
         @Override
-        public Tensor forward(Tensor x) {
+        protected Tensor compute(Tensor x) {
             Tensor out = child("conv1").forward(child("bn1").forward(x).relu());
             out = child("conv2").forward(child("bn2").forward(out).relu());
             return out.add(child("shortcut").forward(x));

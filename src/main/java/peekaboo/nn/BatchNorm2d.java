@@ -27,7 +27,7 @@ public class BatchNorm2d extends Module {
     public BatchNorm2d(int channels) { this(channels, 1e-5, 0.1); }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         if (isTraining()) {
             try (var scope = GradMode.noGrad()) {
                 Tensor n = buffer("num_batches_tracked");

@@ -58,7 +58,7 @@ public class Conv2d extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) { return convolve(x, effectiveWeight(), effectiveBias()); }
+    protected Tensor compute(Tensor x) { return convolve(x, effectiveWeight(), effectiveBias()); }
 
     /** The convolution itself (PSG convs override this). */
     protected Tensor convolve(Tensor x, Tensor w, Tensor b) {

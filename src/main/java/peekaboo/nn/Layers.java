@@ -8,16 +8,16 @@ public final class Layers {
     private Layers() {}
 
     public static final class ReLU extends Module {
-        @Override public Tensor forward(Tensor x) { return x.relu(); }
+        @Override protected Tensor compute(Tensor x) { return x.relu(); }
     }
 
     public static final class Identity extends Module {
-        @Override public Tensor forward(Tensor x) { return x; }
+        @Override protected Tensor compute(Tensor x) { return x; }
     }
 
     /** {@code nn.Flatten()}: all dimensions after the batch into one. */
     public static final class Flatten extends Module {
-        @Override public Tensor forward(Tensor x) { return x.flatten(1, -1); }
+        @Override protected Tensor compute(Tensor x) { return x.flatten(1, -1); }
     }
 
     public static final class MaxPool2d extends Module {
@@ -29,7 +29,7 @@ public final class Layers {
             this.padding = padding;
         }
 
-        @Override public Tensor forward(Tensor x) { return F.maxPool2d(x, kernel, stride, padding); }
+        @Override protected Tensor compute(Tensor x) { return F.maxPool2d(x, kernel, stride, padding); }
 
         @Override public String describe() { return "MaxPool2d(" + kernel + ", stride " + stride + (padding > 0 ? ", pad " + padding : "") + ")"; }
     }
@@ -42,7 +42,7 @@ public final class Layers {
             this.stride = stride;
         }
 
-        @Override public Tensor forward(Tensor x) { return F.avgPool2d(x, kernel, stride, 0); }
+        @Override protected Tensor compute(Tensor x) { return F.avgPool2d(x, kernel, stride, 0); }
 
         @Override public String describe() { return "AvgPool2d(" + kernel + ", stride " + stride + ")"; }
     }
@@ -55,7 +55,7 @@ public final class Layers {
             this.outW = outW;
         }
 
-        @Override public Tensor forward(Tensor x) { return F.adaptiveAvgPool2d(x, outH, outW); }
+        @Override protected Tensor compute(Tensor x) { return F.adaptiveAvgPool2d(x, outH, outW); }
 
         @Override public String describe() { return "AdaptiveAvgPool2d(" + outH + ", " + outW + ")"; }
     }

@@ -26,7 +26,7 @@ public class Linear extends Module {
     public Tensor weight() { return param("weight"); }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor w = masked ? buffer("weight_mask").mul(weight()) : weight();
         Tensor b = param("bias");
         if (b != null && masked) b = buffer("bias_mask").mul(b);

@@ -21,8 +21,36 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
-    /** Applies the module to its input. */
-    public abstract Tensor forward(Tensor x);
+    private static final ThreadLocal<List<ForwardHook>> HOOKS = ThreadLocal.withInitial(ArrayList::new);
+
+    /** Applies the module to its input (and tells any forward hooks of this thread). */
+    public final Tensor forward(Tensor x) {
+        Tensor y = compute(x);
+        List<ForwardHook> hooks = HOOKS.get();
+        for (int i = 0; i < hooks.size(); i++) hooks.get(i).after(this, x, y);
+        return y;
+    }
+
+    /** What the module computes; called through {@link #forward}. */
+    protected abstract Tensor compute(Tensor x);
+
+    /** Called after every module's forward on this thread while registered (for summaries and tracing). */
+    @FunctionalInterface
+    public interface ForwardHook {
+        void after(Module module, Tensor input, Tensor output);
+    }
+
+    /** Registers a hook on this thread until the returned scope is closed. */
+    public static HookScope addForwardHook(ForwardHook hook) {
+        HOOKS.get().add(hook);
+        return () -> HOOKS.get().remove(hook);
+    }
+
+    /** A scope whose close does not throw. */
+    public interface HookScope extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     // ------------------------------------------------------------------ registration
 

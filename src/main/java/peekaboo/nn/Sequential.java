@@ -18,7 +18,7 @@ public final class Sequential extends Module {
     public int size() { return size; }
 
     @Override
-    public Tensor forward(Tensor x) {
+    protected Tensor compute(Tensor x) {
         Tensor out = x;
         for (Module m : children().values()) out = m.forward(out);
         return out;
