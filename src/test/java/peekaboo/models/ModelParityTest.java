@@ -1,0 +1,111 @@
+package peekaboo.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.Gson;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import peekaboo.autograd.GradMode;
+import peekaboo.io.SafeTensors;
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Generator;
+import peekaboo.tensor.Tensor;
+
+/**
+ * Parity with PyTorch on identical weights and inputs (goldens written by src/test/python/make_model_goldens.py
+ * with Debian's python3-torch 1.13 and torchvision 0.14): state_dict keys and order, logits in eval and train
+ * mode, the running-mean update, parameter counts, and a checkpoint saved by PyTorch.
+ */
+class ModelParityTest {
+    static final Path GOLDENS = Path.of("src/test/resources/goldens/models");
+
+    /** Java twin of goldens_common.fill_deterministic. */
+    static void fillDeterministic(Map<String, Tensor> state, long seed) {
+        Generator g = new Generator(seed);
+        try (var scope = GradMode.noGrad()) {
+            for (Map.Entry<String, Tensor> e : state.entrySet()) {
+                Tensor t = e.getValue();
+                String name = e.getKey();
+                if (!t.dtype().isFloating() || name.endsWith("_mask")) continue;
+                int[] s = t.shape();
+                Tensor v;
+                if (name.endsWith("running_var") || (name.endsWith("weight") && s.length == 1)) v = Tensor.uniform(g, 0.5, 1.5, DType.F64, s);
+                else if (name.endsWith("weight")) {
+                    double b = 1.0 / Math.sqrt(t.numel() / s[0]);
+                    v = Tensor.uniform(g, -b, b, DType.F64, s);
+                } else v = Tensor.uniform(g, -0.1, 0.1, DType.F64, s);
+                t.copyFrom(v);
+            }
+        }
+    }
+
+    static double maxRelativeError(Tensor expected, Tensor actual) {
+        double[] e = expected.toDoubleArray(), a = actual.toDoubleArray();
+        assertEquals(e.length, a.length, "element count");
+        double scale = 0, err = 0;
+        for (double v : e) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < e.length; i++) err = Math.max(err, Math.abs(e[i] - a[i]));
+        return err / Math.max(scale, 1e-30);
+    }
+
+    @ParameterizedTest(name = "{0} at {1}x{1}")
+    @CsvSource({"ResNet20, 32, 0", "ResNet18, 32, 1", "ResNet50, 32, 2", "VGG11, 32, 3", "WideResNet16_4, 32, 4",
+        "resnet18, 64, 5", "resnet50, 64, 6"})
+    void logitsMatchPyTorch(String arch, int size, int index) {
+        SafeTensors.Contents golden = SafeTensors.readAll(GOLDENS.resolve(arch + ".safetensors"));
+        int classes = golden.tensors().get("logits_eval").size(1);
+        Network net = Models.build(arch, classes, new int[] {3, size, size}, InitMethod.STANDARD, new Generator(0));
+        List<String> torchKeys = new Gson().fromJson(golden.metadata().get("state_dict_keys"), new TypeToken<List<String>>() {}.getType());
+        assertEquals(torchKeys, new ArrayList<>(net.stateDict().keySet()), "state_dict keys and order");
+        fillDeterministic(net.stateDict(), 1000 + index);
+        Tensor x = Tensor.uniform(new Generator(2000 + index), -1, 1, DType.F64, 2, 3, size, size).to(DType.F32);
+        assertEquals(0.0, maxRelativeError(golden.tensors().get("input"), x), "the input stream");
+        try (var scope = GradMode.noGrad()) {
+            net.eval();
+            double evalErr = maxRelativeError(golden.tensors().get("logits_eval"), net.forward(x));
+            net.train(true);
+            double trainErr = maxRelativeError(golden.tensors().get("logits_train"), net.forward(x));
+            double bnErr = maxRelativeError(golden.tensors().get("bn_running_mean_after_train"),
+                    net.stateDict().get(golden.metadata().get("bn_key")));
+            System.out.printf("parity %s: eval logits %.2e, train logits %.2e, running mean %.2e (max relative error)%n",
+                    arch, evalErr, trainErr, bnErr);
+            assertTrue(evalErr <= 1e-4, arch + " eval-mode logits differ from PyTorch by " + evalErr);
+            assertTrue(trainErr <= 1e-4, arch + " train-mode logits differ from PyTorch by " + trainErr);
+            assertTrue(bnErr <= 1e-5, arch + " running mean after one training forward differs by " + bnErr);
+        }
+    }
+
+    @Test
+    void parameterCountsMatchPyTorch() throws IOException {
+        Map<String, Double> counts = new Gson().fromJson(Files.readString(GOLDENS.resolve("param_counts.json")),
+                new TypeToken<Map<String, Double>>() {}.getType());
+        for (Map.Entry<String, Double> e : counts.entrySet()) {
+            String arch = e.getKey();
+            int classes = Models.defaultInput(arch)[1] >= 224 ? 1000 : 10;
+            long ours = Models.build(arch, classes, null, InitMethod.STANDARD, new Generator(0)).parameterCount();
+            assertEquals(e.getValue().longValue(), ours, arch + " parameter count");
+        }
+    }
+
+    @Test
+    void loadsAStateDictSavedByPyTorch() {
+        Network net = Models.build("ResNet20", 10, null, InitMethod.STANDARD, new Generator(0));
+        net.loadStateDict(SafeTensors.read(GOLDENS.resolve("ResNet20_torch_state_dict.safetensors")), true);
+        Map<String, Tensor> io = SafeTensors.read(GOLDENS.resolve("ResNet20_torch_io.safetensors"));
+        assertEquals(3L, net.stateDict().get("bn1.num_batches_tracked").toLongArray()[0]);
+        try (var scope = GradMode.noGrad()) {
+            net.eval();
+            double err = maxRelativeError(io.get("logits_eval"), net.forward(io.get("input")));
+            assertTrue(err <= 1e-4, "logits after loading PyTorch's checkpoint differ by " + err);
+        }
+    }
+}
