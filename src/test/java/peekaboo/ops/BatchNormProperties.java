@@ -222,6 +222,46 @@ class BatchNormProperties {
         }
     }
 
+    @Property(tries = 15)
+    void nonContiguousInputGivesTheSameResults(@ForAll("cases") Case k, @ForAll boolean training) {
+        Tensor x = k.x();
+        // the same values behind a permuted (strided) view
+        Tensor strided = x.dim() == 4 ? x.transpose(2, 3).contiguous().transpose(2, 3) : x.t().contiguous().t();
+        Tensor a = F.batchNorm(x, k.runningMean(), k.runningVar(), k.weight(), k.bias(), training, 0.1, EPS);
+        Tensor b = F.batchNorm(strided, k.runningMean(), k.runningVar(), k.weight(), k.bias(), training, 0.1, EPS);
+        TensorGen.assertClose(a.toDoubleArray(), b.toDoubleArray(), 1e-14, 1e-14, k.toString());
+    }
+
+    @Property(tries = 20)
+    void float32TrainingAgreesWithFloat64(@ForAll("cases") Case k) {
+        Tensor x = k.x().to(DType.F32).to(DType.F64), dy = TensorGen.randn(k.seed + 9, k.shape).to(DType.F32).to(DType.F64);
+        Tensor w = k.affine ? k.weight().to(DType.F32).to(DType.F64) : null, b = k.affine ? k.bias().to(DType.F32).to(DType.F64) : null;
+        Tensor[] d = trainAndGrad(x, w, b, dy), f = trainAndGrad(x.to(DType.F32), w == null ? null : w.to(DType.F32),
+                b == null ? null : b.to(DType.F32), dy.to(DType.F32));
+        for (int i = 0; i < d.length; i++) {
+            assertEquals(DType.F32, f[i].dtype());
+            // BN output is O(1); the input gradient scales with 1/sqrt(var) and the number of values per channel
+            TensorGen.assertClose(d[i].toDoubleArray(), f[i].toDoubleArray(), 2e-5 * x.numel() / k.c(), 1e-4, k + " output " + i);
+        }
+    }
+
+    /** {y, running_mean, running_var, dx, (dweight, dbias)} of one training step with dL/dy = dy. */
+    private static Tensor[] trainAndGrad(Tensor x, Tensor w, Tensor b, Tensor dy) {
+        int c = x.size(1);
+        Tensor rm = Tensor.zeros(x.dtype(), c), rv = Tensor.ones(x.dtype(), c);
+        Tensor xl = x.detach().requiresGrad(true);
+        Tensor wl = w == null ? null : w.detach().requiresGrad(true), bl = b == null ? null : b.detach().requiresGrad(true);
+        Tensor y = F.batchNorm(xl, rm, rv, wl, bl, true, 0.1, EPS);
+        Tensor[] ins = w == null ? new Tensor[] {xl} : new Tensor[] {xl, wl, bl};
+        Tensor[] g = peekaboo.autograd.Autograd.grad(new Tensor[] {y.mul(dy).sum()}, null, ins, false, false, false);
+        Tensor[] out = new Tensor[3 + g.length];
+        out[0] = y;
+        out[1] = rm;
+        out[2] = rv;
+        System.arraycopy(g, 0, out, 3, g.length);
+        return out;
+    }
+
     // ------------------------------------------------------------------ gradchecks, both modes
 
     private static GradCheck.Fn bn(Case k, boolean training) {

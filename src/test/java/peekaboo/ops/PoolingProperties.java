@@ -2,6 +2,7 @@ package peekaboo.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
@@ -117,6 +118,24 @@ class PoolingProperties {
     void maxPoolKeepsFloat32() {
         Tensor y = F.maxPool2d(ramp(0, 1, 1, 1, 4, 4).to(DType.F32), 2, 2, 0);
         assertArrayEquals(new float[] {5, 7, 13, 15}, y.toFloatArray());
+    }
+
+    @Example
+    void maxPoolPropagatesNaNLikePyTorch() {
+        Tensor x = Tensor.of(new double[] {1, Double.NaN, 3, 4, 5, 6, 7, 8}, 1, 2, 2, 2);
+        double[] y = F.maxPool2d(x, 2, 2, 0).toDoubleArray();
+        assertTrue(Double.isNaN(y[0]), "NaN in the window gives NaN");
+        assertArrayEquals(new double[] {8}, new double[] {y[1]});
+    }
+
+    @Property(tries = 15)
+    void nonContiguousInputsGiveTheSameResults(@ForAll("geometries") Geo g) {
+        Tensor x = TensorGen.randn(g.seed, g.n, g.c, g.h, g.w);
+        Tensor strided = x.transpose(2, 3).contiguous().transpose(2, 3);
+        assertArrayEquals(g.max(x).toDoubleArray(), g.max(strided).toDoubleArray(), g.toString());
+        assertArrayEquals(g.avg(x).toDoubleArray(), g.avg(strided).toDoubleArray(), g.toString());
+        java.util.function.Function<Tensor, Tensor> f = t -> g.max(t).mul(2).add(g.avg(t));
+        assertArrayEquals(grad(x, f), grad(strided, f), g.toString());
     }
 
     // ------------------------------------------------------------------ average pool, hand cases
