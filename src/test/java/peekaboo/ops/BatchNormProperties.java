@@ -116,6 +116,26 @@ class BatchNormProperties {
     }
 
     @Example
+    void eachRunningStatisticIsUpdatedOnItsOwn() {
+        // PyTorch updates running_mean when running_var is None and vice versa
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 2, 5, 2, 7, 6}, 4, 2);
+        Tensor rm = Tensor.zeros(DType.F64, 2), rv = Tensor.ones(DType.F64, 2);
+        F.batchNorm(x, rm, null, null, null, true, 0.1, EPS);
+        assertArrayEquals(new double[] {0.4, 0.3}, rm.toDoubleArray(), 1e-15);
+        F.batchNorm(x, null, rv, null, null, true, 0.1, EPS);
+        assertArrayEquals(new double[] {0.9 + 0.1 * 20 / 3.0, 0.9 + 0.4}, rv.toDoubleArray(), 1e-15);
+    }
+
+    @Example
+    void runningStatsMayHaveAnyShapeWithCElements() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 2, 5, 2, 7, 6}, 4, 2, 1, 1);
+        Tensor rm = Tensor.zeros(DType.F64, 1, 2, 1, 1), rv = Tensor.ones(DType.F64, 1, 2, 1, 1);
+        F.batchNorm(x, rm, rv, null, null, true, 0.1, EPS);
+        assertArrayEquals(new double[] {0.4, 0.3}, rm.toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[] {0.9 + 0.1 * 20 / 3.0, 0.9 + 0.4}, rv.toDoubleArray(), 1e-15);
+    }
+
+    @Example
     void runningStatsInFloat32() {
         Tensor x = TensorGen.randn(7, 4, 3, 2, 2).to(DType.F32);
         Tensor rm = Tensor.zeros(DType.F32, 3), rv = Tensor.ones(DType.F32, 3);
