@@ -69,11 +69,14 @@ public final class Normalization {
             mean = x.mean(reduce, false);
             Tensor centred = x.sub(mean.reshape(broadcastShape(x.dim(), c)));
             var = centred.mul(centred).mean(reduce, false);
-            if (runningMean != null && runningVar != null) {
-                try (var scope = GradMode.noGrad()) {
-                    runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.detach().mul(momentum)));
+            // each running statistic is updated when present, as PyTorch does (either may be null)
+            try (var scope = GradMode.noGrad()) {
+                if (runningMean != null) {
+                    runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.detach().reshape(runningMean.shape()).mul(momentum)));
+                }
+                if (runningVar != null) {
                     Tensor unbiased = var.detach().mul((double) n / (n - 1));
-                    runningVar.copyFrom(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
+                    runningVar.copyFrom(runningVar.mul(1 - momentum).add(unbiased.reshape(runningVar.shape()).mul(momentum)));
                 }
             }
         } else {
