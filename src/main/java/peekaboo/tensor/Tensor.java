@@ -39,6 +39,25 @@ public final class Tensor {
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        checkBounds();
+    }
+
+    private void checkBounds() {
+        if (shape.length != strides.length) {
+            throw new IllegalArgumentException("shape " + Shape.str(shape) + " and strides " + Shape.str(strides) + " differ in rank");
+        }
+        long lo = offset, hi = offset;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) throw new IllegalArgumentException("negative dimension in shape " + Shape.str(shape));
+            if (shape[i] == 0) return;
+            long span = (long) (shape[i] - 1) * strides[i];
+            if (span < 0) lo += span;
+            else hi += span;
+        }
+        if (lo < 0 || hi >= storage.size()) {
+            throw new IllegalArgumentException("a view of shape " + Shape.str(shape) + ", strides " + Shape.str(strides) + " and offset "
+                    + offset + " reaches outside its storage of " + storage.size() + " elements");
+        }
     }
 
     // ---------------------------------------------------------------- creation

@@ -96,6 +96,28 @@ class ModelParityTest {
         }
     }
 
+    /**
+     * Writes a ResNet20 checkpoint and its logits to target/java-checkpoints so that
+     * src/test/python/check_java_checkpoint.py can confirm PyTorch loads ours (run by hand; see README).
+     */
+    @Test
+    void writesACheckpointThatRoundTrips() {
+        Network net = Models.build("ResNet20", 10, null, InitMethod.KAIMING_NORMAL, new Generator(5));
+        fillDeterministic(net.stateDict(), 77);
+        Path dir = Path.of("target/java-checkpoints");
+        SafeTensors.write(dir.resolve("ResNet20.safetensors"), net.stateDict(), Map.of("arch", "ResNet20"));
+        Tensor x = Tensor.randn(new Generator(9), DType.F32, 2, 3, 32, 32);
+        try (var scope = GradMode.noGrad()) {
+            net.eval();
+            Tensor y = net.forward(x);
+            SafeTensors.write(dir.resolve("ResNet20_io.safetensors"), Map.of("input", x, "logits_eval", y), null);
+            Network again = Models.build("ResNet20", 10, null, InitMethod.STANDARD, new Generator(6));
+            again.loadStateDict(SafeTensors.read(dir.resolve("ResNet20.safetensors")), true);
+            again.eval();
+            assertEquals(0.0, maxRelativeError(y, again.forward(x)), "a reloaded checkpoint computes the same logits");
+        }
+    }
+
     @Test
     void loadsAStateDictSavedByPyTorch() {
         Network net = Models.build("ResNet20", 10, null, InitMethod.STANDARD, new Generator(0));
