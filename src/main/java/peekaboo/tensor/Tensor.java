@@ -133,7 +133,13 @@ public final class Tensor {
     /** Uniform in [low, high). */
     public static Tensor uniform(Generator g, double low, double high, DType dtype, int... shape) {
         double[] v = new double[Shape.numel(shape)];
-        for (int i = 0; i < v.length; i++) v[i] = low + (high - low) * g.nextDouble();
+        for (int i = 0; i < v.length; i++) {
+            double x = low + (high - low) * g.nextDouble();
+            // keep the interval half-open after rounding (to float32, or of low + (high - low) u itself)
+            if (dtype == DType.F32 && (float) x >= high) x = Math.nextDown((float) high);
+            else if (x >= high) x = Math.nextDown(high);
+            v[i] = x;
+        }
         return of(v, shape).to(dtype);
     }
 
