@@ -49,6 +49,17 @@ class MaxMinReductionTest {
     }
 
     @Test
+    void zeroDimensionalInputGivesZeroDimensionalResults() {
+        Tensor s = Tensor.scalar(DType.F64, -4);
+        for (boolean keepDim : new boolean[] {false, true}) {
+            Reductions.ValuesIndices r = s.max(0, keepDim);
+            assertTensor(r.values(), DType.F64, shape(), -4);
+            assertTensor(r.indices(), DType.I64, shape(), 0);
+            assertTensor(s.min(-1, keepDim).values(), DType.F64, shape(), -4);
+        }
+    }
+
+    @Test
     void nonContiguousAndIntegerInputs() {
         Reductions.ValuesIndices r = X.t().max(1, false);
         assertTensor(r.values(), DType.F64, shape(3), 7, 5, 7);

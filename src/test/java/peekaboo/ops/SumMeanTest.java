@@ -42,6 +42,15 @@ class SumMeanTest {
     }
 
     @Test
+    void zeroDimensionalInputAcceptsDimZero() {
+        Tensor s = Tensor.scalar(DType.F64, 2.5);
+        assertTensor(s.sum(0), DType.F64, shape(), 2.5);
+        assertTensor(s.sum(new int[] {-1}, true), DType.F64, shape(), 2.5);
+        assertTensor(s.mean(0), DType.F64, shape(), 2.5);
+        assertThrows(IllegalArgumentException.class, () -> s.sum(1));
+    }
+
+    @Test
     void sumOfNonContiguousInput() {
         assertTensor(X.t().sum(0), DType.F64, shape(2), 6, 15);
         assertTensor(X.t().sum(1), DType.F64, shape(3), 5, 7, 9);

@@ -119,6 +119,15 @@ class ViewStorageTest {
         TensorGen.assertClose(vc.toDoubleArray().length == 0 ? new double[0] : vc.toDoubleArray(), randomViews(copy, seed).toDoubleArray(), 0, 0, "copy untouched");
     }
 
+    @Property(tries = 30)
+    void cloneAndContiguousAreDifferentiable(@ForAll("shapes") int[] s, @ForAll long seed) {
+        int[] r = peekaboo.testing.TestTensors.reversed(s);
+        GradCheck.check(in -> peekaboo.testing.TestTensors.reverseDims(in[0]).contiguous().mul(in[1].clone()),
+                TensorGen.randn(seed, r), TensorGen.randn(seed + 1, s));
+        GradCheck.checkSecondOrder(in -> peekaboo.testing.TestTensors.reverseDims(in[0]).contiguous().mul(in[1].clone()),
+                TensorGen.randn(seed + 2, r), TensorGen.randn(seed + 3, s));
+    }
+
     @Property(tries = 40)
     void chainsOfViewsAreDifferentiable(@ForAll("shapes") int[] s, @ForAll long seed) {
         GradCheck.check(in -> randomViews(in[0], seed), TensorGen.randn(seed, s));
