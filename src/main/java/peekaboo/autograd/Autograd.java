@@ -30,7 +30,9 @@ public final class Autograd {
             for (Map.Entry<Tensor, Tensor> e : leafGrads.entrySet()) {
                 Tensor leaf = e.getKey();
                 Tensor g = e.getValue();
-                if (!createGraph) g = g.detach().contiguous();
+                // a fresh copy: the same gradient tensor may reach several leaves (or be the caller's seed),
+                // and an optimiser may change one leaf's grad in place
+                if (!createGraph) g = leaf.grad() == null ? g.detach().clone() : g.detach();
                 leaf.setGrad(leaf.grad() == null ? g : leaf.grad().add(g));
             }
         }

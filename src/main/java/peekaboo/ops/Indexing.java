@@ -14,12 +14,6 @@ public final class Indexing {
     /** {@code torch.gather(x, dim, index)}: out[i][j] = x[i][index[i][j]] for dim 1. */
     public static Tensor gather(Tensor x, int dim, Tensor index) {
         int d = checkIndex(x, dim, index, "gather");
-        for (int i = 0; i < x.dim(); i++) {
-            if (i != d && index.size(i) > x.size(i)) {
-                throw new IllegalArgumentException("gather index of shape " + Shape.str(index.shape()) + " is larger than the input "
-                        + Shape.str(x.shape()) + " in dimension " + i);
-            }
-        }
         Tensor out = Tensor.zeros(x.backend(), x.dtype(), index.shape());
         x.backend().gather(x, d, index, out);
         if (!Autograd.needsGraph(x)) return out;
@@ -51,6 +45,13 @@ public final class Indexing {
             throw new IllegalArgumentException(op + " index of shape " + Shape.str(index.shape()) + " must have the rank of the input "
                     + Shape.str(x.shape()));
         }
-        return Shape.dim(dim, x.dim());
+        int d = Shape.dim(dim, x.dim());
+        for (int i = 0; i < x.dim(); i++) {
+            if (i != d && index.size(i) > x.size(i)) {
+                throw new IllegalArgumentException(op + " index of shape " + Shape.str(index.shape()) + " is larger than the input "
+                        + Shape.str(x.shape()) + " in dimension " + i);
+            }
+        }
+        return d;
     }
 }

@@ -16,7 +16,7 @@ public final class Reductions {
 
     /** {@code x.sum(dims, keepdim)}; no dims means all. Integer and bool tensors sum to int64. */
     public static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
-        int[] d = Shape.dims(dims, x.dim());
+        int[] d = reducedDims(x, dims);
         int[] kept = keptShape(x.shape(), d);
         DType dtype = x.dtype().isFloating() ? x.dtype() : DType.I64;
         Tensor out = Tensor.zeros(x.backend(), dtype, kept);
@@ -34,7 +34,7 @@ public final class Reductions {
         if (!x.dtype().isFloating()) {
             throw new IllegalArgumentException("mean needs a floating-point tensor, got " + x.dtype() + "; convert it with to(DType.F32) first");
         }
-        int[] d = Shape.dims(dims, x.dim());
+        int[] d = reducedDims(x, dims);
         long count = 1;
         for (int i : d) count *= x.size(i);
         return sum(x, dims, keepDim).div(count);
@@ -56,7 +56,7 @@ public final class Reductions {
         Tensor indices = Tensor.zeros(x.backend(), DType.I64, kept);
         x.backend().reduce(op, xv, new int[] {d}, values, indices);
         Tensor idx = indices;
-        if (!keepDim) {
+        if (!keepDim || x.dim() == 0) { // a 0-dim input gives 0-dim results, as in PyTorch
             int[] dropped = droppedShape(xv.shape(), new int[] {d});
             values = Views.reshapeNoGrad(values, dropped);
             indices = Views.reshapeNoGrad(indices, dropped);
@@ -91,6 +91,12 @@ public final class Reductions {
         }
         Tensor s = n == 0 ? x : sum(x, java.util.Arrays.copyOf(dims, n), true);
         return s.reshape(target);
+    }
+
+    /** Normalised dims to reduce; a 0-dim tensor accepts dim 0 or -1 (as PyTorch) and has nothing to reduce. */
+    private static int[] reducedDims(Tensor x, int[] dims) {
+        int[] d = Shape.dims(dims, x.dim());
+        return x.dim() == 0 ? new int[0] : d;
     }
 
     static int[] keptShape(int[] shape, int[] dims) {

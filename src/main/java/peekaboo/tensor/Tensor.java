@@ -152,7 +152,13 @@ public final class Tensor {
     /** Uniform in [low, high). */
     public static Tensor uniform(Generator g, double low, double high, DType dtype, int... shape) {
         double[] v = new double[Shape.numel(shape)];
-        for (int i = 0; i < v.length; i++) v[i] = low + (high - low) * g.nextDouble();
+        for (int i = 0; i < v.length; i++) {
+            double x = low + (high - low) * g.nextDouble();
+            // keep the interval half-open after rounding (to float32, or of low + (high - low) u itself)
+            if (dtype == DType.F32 && (float) x >= high) x = Math.nextDown((float) high);
+            else if (x >= high) x = Math.nextDown(high);
+            v[i] = x;
+        }
         return of(v, shape).to(dtype);
     }
 
@@ -385,17 +391,31 @@ public final class Tensor {
 
     public Tensor ge(Tensor o) { return Elementwise.compare(BinaryOp.GE, this, o); }
 
-    public Tensor eq(double v) { return eq(scalarLike(v)); }
+    public Tensor eq(double v) { return eq(comparand(v)); }
 
-    public Tensor ne(double v) { return ne(scalarLike(v)); }
+    public Tensor ne(double v) { return ne(comparand(v)); }
 
-    public Tensor lt(double v) { return lt(scalarLike(v)); }
+    public Tensor lt(double v) { return lt(comparand(v)); }
 
-    public Tensor le(double v) { return le(scalarLike(v)); }
+    public Tensor le(double v) { return le(comparand(v)); }
 
-    public Tensor gt(double v) { return gt(scalarLike(v)); }
+    public Tensor gt(double v) { return gt(comparand(v)); }
 
-    public Tensor ge(double v) { return ge(scalarLike(v)); }
+    public Tensor ge(double v) { return ge(comparand(v)); }
+
+    /**
+     * The scalar side of a comparison: in this dtype when the value survives the conversion (as PyTorch
+     * converts a Python int for an int tensor), else in float64 (so {@code ints.lt(2.5)} is not {@code ints.lt(2)}).
+     */
+    private Tensor comparand(double v) {
+        boolean fits = switch (dtype()) {
+            case F32, F64 -> true;
+            case I64 -> v == Math.rint(v) && Math.abs(v) < 0x1p63;
+            case U8 -> v == Math.rint(v) && v >= 0 && v <= 255;
+            case BOOL -> v == 0 || v == 1;
+        };
+        return fits ? scalarLike(v) : zeros(backend(), DType.F64).fillInPlace(v);
+    }
 
     /** {@code torch.where(cond, a, b)}. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Elementwise.where(cond, a, b); }

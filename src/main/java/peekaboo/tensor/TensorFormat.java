@@ -10,7 +10,6 @@ final class TensorFormat {
     static String format(Tensor t) {
         StringBuilder sb = new StringBuilder("tensor(");
         double[] v = t.numel() > 0 ? t.toDoubleArray() : new double[0];
-        boolean floating = t.dtype().isFloating();
         boolean summarise = v.length > SUMMARY_THRESHOLD;
         int[] shape = t.shape();
         if (shape.length == 0) {
@@ -21,7 +20,6 @@ final class TensorFormat {
         if (t.dtype() != DType.F32 && t.dtype() != DType.I64 && t.dtype() != DType.BOOL || t.numel() == 0 && t.dtype() != DType.F32) {
             sb.append(", dtype=").append(t.dtype().torchName());
         }
-        if (!floating && t.dtype() == DType.I64 && t.numel() == 0) sb.append(", dtype=int64");
         if (t.gradFn() != null) sb.append(", grad_fn=<").append(t.gradFn().name()).append('>');
         else if (t.requiresGrad()) sb.append(", requires_grad=True");
         return sb.append(')').toString();
@@ -51,7 +49,7 @@ final class TensorFormat {
         if (Double.isNaN(x)) return "nan";
         if (Double.isInfinite(x)) return x > 0 ? "inf" : "-inf";
         double a = Math.abs(x);
-        if (a != 0 && (a < 1e-4 || a >= 1e8)) return String.format("%.4e", x);
-        return String.format("%.4f", x);
+        if (a != 0 && (a < 1e-4 || a >= 1e8)) return String.format(java.util.Locale.ROOT, "%.4e", x);
+        return String.format(java.util.Locale.ROOT, "%.4f", x);
     }
 }
