@@ -10,7 +10,7 @@ import static peekaboo.backend.cpu.SgemmKernel.NR;
  * transposition) and convolutions whose packing reads patches straight from a tensor. For a
  * block of kc rows of op(B) and nc columns, B is packed into NR-wide panels (zero padded);
  * for each block of mc rows of op(A), A is packed into MR-high panels; then every MR x NR tile
- * of C is one kernel call. Edge tiles go through a small buffer and are merged with scalar code.
+ * of C is one kernel call into a small tile buffer, then merged into C (edges with scalar code).
  *
  * <p>Packing buffers live in a per-thread workspace and are reused across calls.
  */
@@ -26,7 +26,7 @@ final class SgemmDriver {
         void pack(int k0, int kc, int j0, int nc, float[] dst);
     }
 
-    static final int KC = Integer.getInteger("peekaboo.gemm.kc", 384);
+    static final int KC = Integer.getInteger("peekaboo.gemm.kc", 512);
     static final int MC = roundUp(Integer.getInteger("peekaboo.gemm.mc", 96), MR);
     static final int NC = roundUp(Integer.getInteger("peekaboo.gemm.nc", 1024), NR);
 
@@ -120,23 +120,13 @@ final class SgemmDriver {
             boolean add) {
         float[] a = ws.a;
         float[] b = ws.b;
+        float[] t = ws.tile;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             for (int jr = 0; jr < nc; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
-                int ci = cBase + ir * ldc + jr;
-                if (mr == MR && nr == NR) {
-                    SgemmKernel.kernel(kc, a, ir * kc, b, jr * kc, c, ci, ldc, add);
-                } else {
-                    float[] t = ws.tile;
-                    SgemmKernel.kernel(kc, a, ir * kc, b, jr * kc, t, 0, NR, false);
-                    for (int i = 0; i < mr; i++) {
-                        int row = ci + i * ldc;
-                        for (int j = 0; j < nr; j++) {
-                            c[row + j] = add ? c[row + j] + t[i * NR + j] : t[i * NR + j];
-                        }
-                    }
-                }
+                SgemmKernel.kernel(kc, a, ir * kc, b, jr * kc, t);
+                SgemmKernel.merge(t, c, cBase + ir * ldc + jr, ldc, add, mr, nr);
             }
         }
     }

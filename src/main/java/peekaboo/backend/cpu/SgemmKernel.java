@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * broadcasts each of the 8 packed A values and issues 16 FMAs.
  *
  * <p>Kept deliberately small: a larger kernel (12 x 2) was never compiled by C2.
- * Generated once by hand-unrolling; edit all rows alike.
+ * The 8 rows are unrolled by hand; edit them alike.
  */
 final class SgemmKernel {
 
@@ -25,12 +25,11 @@ final class SgemmKernel {
     }
 
     /**
-     * C[0..MR) x [0..NR) (+)= Apanel . Bpanel, where Apanel holds kc columns of MR values
-     * (at a[ai + p*MR + i]) and Bpanel kc rows of NR values (at b[bi + p*NR + j]); C row i
-     * starts at c[ci + i*ldc].
+     * T = Apanel . Bpanel, where Apanel holds kc columns of MR values
+     * (at a[ai + p*MR + i]) and Bpanel kc rows of NR values (at b[bi + p*NR + j]). The MR x NR
+     * result goes to the tile t (row stride NR); {@link #merge} moves it to C.
      */
-    static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-            boolean add) {
+    static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
@@ -69,22 +68,47 @@ final class SgemmKernel {
             c70 = b0.fma(av, c70);
             c71 = b1.fma(av, c71);
         }
-        store(c00, c01, c, ci + 0 * ldc, add);
-        store(c10, c11, c, ci + 1 * ldc, add);
-        store(c20, c21, c, ci + 2 * ldc, add);
-        store(c30, c31, c, ci + 3 * ldc, add);
-        store(c40, c41, c, ci + 4 * ldc, add);
-        store(c50, c51, c, ci + 5 * ldc, add);
-        store(c60, c61, c, ci + 6 * ldc, add);
-        store(c70, c71, c, ci + 7 * ldc, add);
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean add) {
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(S, c, ci));
-            v1 = v1.add(FloatVector.fromArray(S, c, ci + VL));
+    /**
+     * Writes rows [0, mr) and columns [0, nr) of the tile t (row stride NR) to C (row stride ldc),
+     * adding to C when add. Kept out of {@link #kernel} so that C2 inlines all of the kernel.
+     */
+    static void merge(float[] t, float[] c, int ci, int ldc, boolean add, int mr, int nr) {
+        if (nr == NR) {
+            for (int i = 0; i < mr; i++, ci += ldc) {
+                FloatVector v0 = FloatVector.fromArray(S, t, i * NR);
+                FloatVector v1 = FloatVector.fromArray(S, t, i * NR + VL);
+                if (add) {
+                    v0.add(FloatVector.fromArray(S, c, ci)).intoArray(c, ci);
+                    v1.add(FloatVector.fromArray(S, c, ci + VL)).intoArray(c, ci + VL);
+                } else {
+                    v0.intoArray(c, ci);
+                    v1.intoArray(c, ci + VL);
+                }
+            }
+            return;
         }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + VL);
+        for (int i = 0; i < mr; i++, ci += ldc) {
+            for (int j = 0; j < nr; j++) {
+                c[ci + j] = add ? c[ci + j] + t[i * NR + j] : t[i * NR + j];
+            }
+        }
     }
 }
