@@ -40,6 +40,17 @@ final class Conv2dDirect {
         float[] yv = new float[0];
         float[] acc = new float[0];
         final float[] tile = new float[MR * NR];
+        /** The call that last zeroed xp and yv; borders and junk columns stay zero within a call. */
+        long zeroedFor = -1;
+
+        /** Zeroes the buffers once per call: later images only overwrite the interiors. */
+        void zeroOnce(long call, int xpSize, int yvSize) {
+            if (zeroedFor != call) {
+                Arrays.fill(xp, 0, xpSize, 0f);
+                Arrays.fill(yv, 0, yvSize, 0f);
+                zeroedFor = call;
+            }
+        }
 
         float[] xp(int size) {
             return xp.length >= size ? xp : (xp = new float[size]);
@@ -55,6 +66,7 @@ final class Conv2dDirect {
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Geometry of the padded image and the virtual output grid. */
     private record Padded(int hp, int wp, int q, int size, int[] offs) {
@@ -77,9 +89,8 @@ final class Conv2dDirect {
         }
     }
 
-    /** Copies c/groups channels of one image at x[xOff..] into xp with zero borders. */
+    /** Copies c/groups channels of one image at x[xOff..] into the interior of xp. */
     private static void pad(ConvShape g, Padded pd, float[] x, int xOff, float[] xp) {
-        Arrays.fill(xp, 0, pd.size(), 0f);
         int h = g.h();
         int w = g.w();
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
@@ -105,31 +116,58 @@ final class Conv2dDirect {
         for (int gi = 0; gi < g.groups(); gi++) {
             SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs).pack(0, kg, 0, crs, packedW[gi]);
         }
+        int p = oh * ow;
+        // Tiles either follow output rows (no junk columns; best when outW fills whole tiles) or
+        // run over the virtual grid q = oy*Wp + ox (junk columns, copied out afterwards).
+        int rowTile = SgemmDriver.roundUp(ow, NR);
+        boolean byRows = (long) (rowTile - ow) * pd.wp() <= (long) (pd.wp() - ow) * rowTile;
+        long call = CALLS.incrementAndGet();
         Parallel.forEachTask(g.n() * g.groups(), task -> {
             int b = task / g.groups();
             int gi = task % g.groups();
             Workspace ws = WORKSPACE.get();
             float[] xp = ws.xp(pd.size());
-            float[] yv = ws.yv(kgPad * pd.q());
+            float[] yv = ws.yv(byRows ? 0 : kgPad * pd.q());
+            ws.zeroOnce(call, pd.size(), byRows ? 0 : kgPad * pd.q());
             pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
             float[] a = packedW[gi];
+            int yo = yOff + (b * g.k() + gi * kg) * p;
             for (int pc = 0; pc < crs; pc += SgemmDriver.KC) {
                 int kc = Math.min(SgemmDriver.KC, crs - pc);
                 for (int ir = 0; ir < kgPad; ir += MR) {
-                    for (int q0 = 0; q0 < pd.q(); q0 += NR) {
-                        SgemmKernel.kernelIndexed(kc, a, ir * crs + pc * MR, xp, q0, pd.offs(), pc, ws.tile);
-                        SgemmKernel.merge(ws.tile, yv, ir * pd.q() + q0, pd.q(), pc > 0, MR, NR);
+                    int ai = ir * crs + pc * MR;
+                    if (byRows) {
+                        int mr = Math.min(MR, kg - ir);
+                        for (int oy = 0; oy < oh; oy++) {
+                            for (int ox = 0; ox < ow; ox += NR) {
+                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wp() + ox, pd.offs(), pc, ws.tile);
+                                SgemmKernel.merge(ws.tile, y, yo + ir * p + oy * ow + ox, p, pc > 0, mr,
+                                        Math.min(NR, ow - ox));
+                            }
+                        }
+                    } else {
+                        for (int q0 = 0; q0 < pd.q(); q0 += NR) {
+                            SgemmKernel.kernelIndexed(kc, a, ai, xp, q0, pd.offs(), pc, ws.tile);
+                            SgemmKernel.merge(ws.tile, yv, ir * pd.q() + q0, pd.q(), pc > 0, MR, NR);
+                        }
                     }
                 }
             }
-            int yo = yOff + (b * g.k() + gi * kg) * oh * ow;
             for (int ko = 0; ko < kg; ko++) {
                 float bv = bias == null ? 0f : bias[biasOff + gi * kg + ko];
-                for (int oy = 0; oy < oh; oy++) {
-                    int s = ko * pd.q() + oy * pd.wp();
-                    int d = yo + (ko * oh + oy) * ow;
+                int d = yo + ko * p;
+                if (byRows) {
+                    if (bias != null) {
+                        for (int i = 0; i < p; i++) {
+                            y[d + i] += bv;
+                        }
+                    }
+                    continue;
+                }
+                for (int oy = 0; oy < oh; oy++, d += ow) {
+                    int src = ko * pd.q() + oy * pd.wp();
                     for (int ox = 0; ox < ow; ox++) {
-                        y[d + ox] = yv[s + ox] + bv;
+                        y[d + ox] = yv[src + ox] + bv;
                     }
                 }
             }
@@ -176,10 +214,12 @@ final class Conv2dDirect {
         Padded pd = Padded.of(g, VL);
         int chunks = Math.min(g.n(), Parallel.threads());
         float[][] partial = new float[chunks][];
+        long call = CALLS.incrementAndGet();
         Parallel.forRange(chunks, (c0, c1) -> {
             Workspace ws = WORKSPACE.get();
             float[] xp = ws.xp(pd.size());
             float[] dyv = ws.yv(kg * pd.q());
+            ws.zeroOnce(call, pd.size(), kg * pd.q());
             int accSize = g.groups() * tk * tj * 16 * VL;
             for (int ch = c0; ch < c1; ch++) {
                 float[] acc = ws.acc(accSize);
@@ -189,7 +229,6 @@ final class Conv2dDirect {
                 for (int b = b0; b < b1; b++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
                         pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
-                        Arrays.fill(dyv, 0, kg * pd.q(), 0f);
                         for (int ko = 0; ko < kg; ko++) {
                             for (int oy = 0; oy < oh; oy++) {
                                 System.arraycopy(dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
