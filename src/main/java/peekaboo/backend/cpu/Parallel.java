@@ -141,10 +141,13 @@ public final class Parallel {
     }
 
     private static void awaitWorkers() {
+        // Spin briefly, then yield (a busy core may be what the last worker is waiting for).
         long spins = 0;
         while (PENDING.get() != 0) {
-            if (++spins < 20_000) {
+            if (++spins < 2_000) {
                 Thread.onSpinWait();
+            } else if (spins < 20_000) {
+                Thread.yield();
             } else {
                 LockSupport.parkNanos(50_000L);
             }
