@@ -29,11 +29,29 @@ public record ConvShape(int n, int c, int h, int w, int k, int r, int s,
 
     public int outW() { return (w + 2 * padW - dilW * (s - 1) - 1) / strideW + 1; }
 
+    /** A square, ungrouped, undilated convolution. */
+    public static ConvShape of(int n, int c, int hw, int k, int rs, int stride, int pad) {
+        return new ConvShape(n, c, hw, hw, k, rs, rs, stride, stride, pad, pad, 1, 1, 1);
+    }
+
     /** Input channels per group. */
     public int cg() { return c / groups; }
 
     /** Output channels per group. */
     public int kg() { return k / groups; }
+
+    public int cPerGroup() { return cg(); }
+
+    public int kPerGroup() { return kg(); }
+
+    /** Floating-point operations (2 per multiply-add) of one pass, bias excluded. */
+    public double flops() { return 2.0 * macs(); }
+
+    public int inputSize() { return n * c * h * w; }
+
+    public int outputSize() { return n * k * outH() * outW(); }
+
+    public int weightSize() { return k * cg() * r * s; }
 
     /** Multiply-accumulates of one pass (forward, input-grad and weight-grad each cost this). */
     public long macs() { return (long) n * k * outH() * outW() * cg() * r * s; }

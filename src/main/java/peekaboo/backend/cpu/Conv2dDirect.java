@@ -1,0 +1,284 @@
+package peekaboo.backend.cpu;
+
+import peekaboo.backend.ConvShape;
+import static peekaboo.backend.cpu.SgemmKernel.MR;
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+import static peekaboo.backend.cpu.SgemmKernel.VL;
+
+import java.util.Arrays;
+
+/**
+ * Direct stride-1 convolution: the micro-kernels read the (zero-padded) image in place instead of
+ * a packed patch matrix, which moves ~r*s times less data than im2col-style packing.
+ *
+ * <p>Per image and group the input is copied once into a padded buffer xp[c][Hp][Wp]. With the
+ * "virtual" output column q = oy*Wp + ox (ox in [0, Wp), so Wp - outW junk columns per row),
+ * patch row (ci, ty, tx) is simply xp[offs(ci, ty, tx) + q] with offs = ci*Hp*Wp + ty*dilH*Wp +
+ * tx*dilW: a contiguous vector load. Forward writes a virtual output and copies the valid columns
+ * out (adding bias); input-grad is the forward conv of dy with flipped, transposed weights and
+ * padding dil*(r-1) - pad; weight-grad correlates a virtual dy (zero in junk columns) with xp.
+ */
+final class Conv2dDirect {
+
+    private Conv2dDirect() {
+    }
+
+    static boolean supports(ConvShape g) {
+        return g.strideH() == 1 && g.strideW() == 1;
+    }
+
+    static boolean supportsInputGrad(ConvShape g) {
+        return supports(g) && g.padH() <= g.dilH() * (g.r() - 1) && g.padW() <= g.dilW() * (g.s() - 1);
+    }
+
+    static boolean supportsWeightGrad(ConvShape g) {
+        return supports(g);
+    }
+
+    /** Per-thread buffers, grown on demand and reused. */
+    private static final class Workspace {
+        float[] xp = new float[0];
+        float[] yv = new float[0];
+        float[] acc = new float[0];
+        final float[] tile = new float[MR * NR];
+        /** The call that last zeroed xp and yv; borders and junk columns stay zero within a call. */
+        long zeroedFor = -1;
+
+        /** Zeroes the buffers once per call: later images only overwrite the interiors. */
+        void zeroOnce(long call, int xpSize, int yvSize) {
+            if (zeroedFor != call) {
+                Arrays.fill(xp, 0, xpSize, 0f);
+                Arrays.fill(yv, 0, yvSize, 0f);
+                zeroedFor = call;
+            }
+        }
+
+        float[] xp(int size) {
+            return xp.length >= size ? xp : (xp = new float[size]);
+        }
+
+        float[] yv(int size) {
+            return yv.length >= size ? yv : (yv = new float[size]);
+        }
+
+        float[] acc(int size) {
+            return acc.length >= size ? acc : (acc = new float[size]);
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Geometry of the padded image and the virtual output grid. */
+    private record Padded(int hp, int wp, int q, int size, int[] offs) {
+        static Padded of(ConvShape g, int qUnit) {
+            int hp = g.h() + 2 * g.padH();
+            int wp = g.w() + 2 * g.padW();
+            int q = SgemmDriver.roundUp(g.outH() * wp, qUnit);
+            int cg = g.cPerGroup();
+            int[] offs = new int[cg * g.r() * g.s()];
+            for (int ci = 0, i = 0; ci < cg; ci++) {
+                for (int ty = 0; ty < g.r(); ty++) {
+                    for (int tx = 0; tx < g.s(); tx++, i++) {
+                        offs[i] = ci * hp * wp + ty * g.dilH() * wp + tx * g.dilW();
+                    }
+                }
+            }
+            // reads reach offs[last] + q; keep that inside the buffer
+            int size = Math.max(cg * hp * wp, offs[offs.length - 1] + q) + NR;
+            return new Padded(hp, wp, q, size, offs);
+        }
+    }
+
+    /** Copies c/groups channels of one image at x[xOff..] into the interior of xp. */
+    private static void pad(ConvShape g, Padded pd, float[] x, int xOff, float[] xp) {
+        int h = g.h();
+        int w = g.w();
+        for (int ci = 0; ci < g.cPerGroup(); ci++) {
+            int dst = ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
+            int src = xOff + ci * h * w;
+            for (int iy = 0; iy < h; iy++) {
+                System.arraycopy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
+            }
+        }
+    }
+
+    static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            float[] y, int yOff) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int crs = cg * g.r() * g.s();
+        int kgPad = SgemmDriver.roundUp(kg, MR);
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        Padded pd = Padded.of(g, NR);
+        float[][] packedW = new float[g.groups()][kgPad * crs]; // weights packed once per call
+        for (int gi = 0; gi < g.groups(); gi++) {
+            SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs).pack(0, kg, 0, crs, packedW[gi]);
+        }
+        int p = oh * ow;
+        // Tiles either follow output rows (no junk columns; best when outW fills whole tiles) or
+        // run over the virtual grid q = oy*Wp + ox (junk columns, copied out afterwards).
+        int rowTile = SgemmDriver.roundUp(ow, NR);
+        boolean byRows = (long) (rowTile - ow) * pd.wp() <= (long) (pd.wp() - ow) * rowTile;
+        long call = CALLS.incrementAndGet();
+        Parallel.forEachTask(g.n() * g.groups(), task -> {
+            int b = task / g.groups();
+            int gi = task % g.groups();
+            Workspace ws = WORKSPACE.get();
+            float[] xp = ws.xp(pd.size());
+            float[] yv = ws.yv(byRows ? 0 : kgPad * pd.q());
+            ws.zeroOnce(call, pd.size(), byRows ? 0 : kgPad * pd.q());
+            pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
+            float[] a = packedW[gi];
+            int yo = yOff + (b * g.k() + gi * kg) * p;
+            for (int pc = 0; pc < crs; pc += SgemmDriver.KC) {
+                int kc = Math.min(SgemmDriver.KC, crs - pc);
+                for (int ir = 0; ir < kgPad; ir += MR) {
+                    int ai = ir * crs + pc * MR;
+                    if (byRows) {
+                        int mr = Math.min(MR, kg - ir);
+                        for (int oy = 0; oy < oh; oy++) {
+                            for (int ox = 0; ox < ow; ox += NR) {
+                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wp() + ox, pd.offs(), pc, ws.tile);
+                                SgemmKernel.merge(ws.tile, y, yo + ir * p + oy * ow + ox, p, pc > 0, mr,
+                                        Math.min(NR, ow - ox));
+                            }
+                        }
+                    } else {
+                        for (int q0 = 0; q0 < pd.q(); q0 += NR) {
+                            SgemmKernel.kernelIndexed(kc, a, ai, xp, q0, pd.offs(), pc, ws.tile);
+                            SgemmKernel.merge(ws.tile, yv, ir * pd.q() + q0, pd.q(), pc > 0, MR, NR);
+                        }
+                    }
+                }
+            }
+            for (int ko = 0; ko < kg; ko++) {
+                float bv = bias == null ? 0f : bias[biasOff + gi * kg + ko];
+                int d = yo + ko * p;
+                if (byRows) {
+                    if (bias != null) {
+                        for (int i = 0; i < p; i++) {
+                            y[d + i] += bv;
+                        }
+                    }
+                    continue;
+                }
+                for (int oy = 0; oy < oh; oy++, d += ow) {
+                    int src = ko * pd.q() + oy * pd.wp();
+                    for (int ox = 0; ox < ow; ox++) {
+                        y[d + ox] = yv[src + ox] + bv;
+                    }
+                }
+            }
+        });
+    }
+
+    /** dx = forward conv of dy with w'[ci][ko][r-1-ty][s-1-tx] = w[ko][ci][ty][tx], pad' = dil*(r-1) - pad. */
+    static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        ConvShape t = new ConvShape(g.n(), g.k(), g.outH(), g.outW(), g.c(), g.r(), g.s(), 1, 1,
+                g.dilH() * (g.r() - 1) - g.padH(), g.dilW() * (g.s() - 1) - g.padW(), g.dilH(), g.dilW(),
+                g.groups());
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int r = g.r();
+        int s = g.s();
+        float[] wf = new float[g.weightSize()];
+        for (int gi = 0; gi < g.groups(); gi++) {
+            for (int ko = 0; ko < kg; ko++) {
+                for (int ci = 0; ci < cg; ci++) {
+                    int src = wOff + ((gi * kg + ko) * cg + ci) * r * s;
+                    int dst = ((gi * cg + ci) * kg + ko) * r * s;
+                    for (int i = 0; i < r * s; i++) {
+                        wf[dst + r * s - 1 - i] = w[src + i]; // flips both taps
+                    }
+                }
+            }
+        }
+        forward(t, dy, dyOff, wf, 0, null, 0, dx, dxOff);
+    }
+
+    /**
+     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 4
+     * blocks of dw as lane-wise partial sums (reduced once at the end), images split over threads.
+     */
+    static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int crs = cg * g.r() * g.s();
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        int tk = (kg + 3) / 4;
+        int tj = (crs + 3) / 4;
+        Padded pd = Padded.of(g, VL);
+        int chunks = Math.min(g.n(), Parallel.threads());
+        float[][] partial = new float[chunks][];
+        long call = CALLS.incrementAndGet();
+        Parallel.forRange(chunks, (c0, c1) -> {
+            Workspace ws = WORKSPACE.get();
+            float[] xp = ws.xp(pd.size());
+            float[] dyv = ws.yv(kg * pd.q());
+            ws.zeroOnce(call, pd.size(), kg * pd.q());
+            int accSize = g.groups() * tk * tj * 16 * VL;
+            for (int ch = c0; ch < c1; ch++) {
+                float[] acc = ws.acc(accSize);
+                Arrays.fill(acc, 0, accSize, 0f);
+                int b0 = (int) ((long) g.n() * ch / chunks);
+                int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
+                for (int b = b0; b < b1; b++) {
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
+                        for (int ko = 0; ko < kg; ko++) {
+                            for (int oy = 0; oy < oh; oy++) {
+                                System.arraycopy(dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
+                                        dyv, ko * pd.q() + oy * pd.wp(), ow);
+                            }
+                        }
+                        int[] offs = pd.offs();
+                        for (int i = 0; i < tk; i++) {
+                            int k0 = 4 * i;
+                            int a0 = Math.min(k0, kg - 1) * pd.q();
+                            int a1 = Math.min(k0 + 1, kg - 1) * pd.q();
+                            int a2 = Math.min(k0 + 2, kg - 1) * pd.q();
+                            int a3 = Math.min(k0 + 3, kg - 1) * pd.q();
+                            for (int j = 0; j < tj; j++) {
+                                int j0 = 4 * j;
+                                SgemmKernel.dotKernel(pd.q(), dyv, a0, a1, a2, a3, xp, offs[j0],
+                                        offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
+                                        offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
+                            }
+                        }
+                    }
+                }
+                float[] out = ch == 0 ? dw : new float[g.weightSize()];
+                int outOff = ch == 0 ? dwOff : 0;
+                partial[ch] = out;
+                reduce(acc, g.groups(), kg, crs, tk, tj, out, outOff);
+            }
+        });
+        for (int ch = 1; ch < chunks; ch++) {
+            for (int i = 0; i < g.weightSize(); i++) {
+                dw[dwOff + i] += partial[ch][i];
+            }
+        }
+    }
+
+    /** out[gi][ko][j] = sum of the VL lanes of the partial-sum vector for (ko, j). */
+    private static void reduce(float[] acc, int groups, int kg, int crs, int tk, int tj, float[] out,
+            int outOff) {
+        for (int gi = 0; gi < groups; gi++) {
+            for (int ko = 0; ko < kg; ko++) {
+                for (int j = 0; j < crs; j++) {
+                    int base = (((gi * tk + ko / 4) * tj + j / 4) * 16 + (ko % 4) * 4 + j % 4) * VL;
+                    float s = 0;
+                    for (int l = 0; l < VL; l++) {
+                        s += acc[base + l];
+                    }
+                    out[outOff + (gi * kg + ko) * crs + j] = s;
+                }
+            }
+        }
+    }
+}

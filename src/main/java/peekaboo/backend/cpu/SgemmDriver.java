@@ -1,0 +1,207 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.MR;
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+
+/**
+ * Cache-blocked packed GEMM (the GotoBLAS loop nest) around {@link SgemmKernel}.
+ *
+ * <p>Operands are supplied by packers, so the same loops serve plain matrices (either
+ * transposition) and convolutions whose packing reads patches straight from a tensor. For a
+ * block of kc rows of op(B) and nc columns, B is packed into NR-wide panels (zero padded);
+ * for each block of mc rows of op(A), A is packed into MR-high panels; then every MR x NR tile
+ * of C is one kernel call into a small tile buffer, then merged into C (edges with scalar code).
+ *
+ * <p>Packing buffers live in a per-thread workspace and are reused across calls.
+ */
+final class SgemmDriver {
+
+    /** Packs op(A)[i0, i0+mc) x [k0, k0+kc) as MR-high panels: dst[(i/MR)*MR*kc + p*MR + i%MR]. */
+    interface PackA {
+        void pack(int i0, int mc, int k0, int kc, float[] dst);
+    }
+
+    /** Packs op(B)[k0, k0+kc) x [j0, j0+nc) as NR-wide panels: dst[(j/NR)*NR*kc + p*NR + j%NR]. */
+    interface PackB {
+        void pack(int k0, int kc, int j0, int nc, float[] dst);
+    }
+
+    static final int KC = Integer.getInteger("peekaboo.gemm.kc", 512);
+    static final int MC = roundUp(Integer.getInteger("peekaboo.gemm.mc", 96), MR);
+    static final int NC = roundUp(Integer.getInteger("peekaboo.gemm.nc", 1024), NR);
+
+    /** Below this many multiply-adds a GEMM runs on the calling thread only. */
+    static final long PARALLEL_MIN_WORK = 1L << 18;
+
+    private static final class Workspace {
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private SgemmDriver() {
+    }
+
+    static int roundUp(int x, int unit) {
+        return (x + unit - 1) / unit * unit;
+    }
+
+    /**
+     * C = op(A) op(B) (+ C), all threads: splits the wider of the m and n ranges into one
+     * contiguous, panel-aligned part per thread.
+     */
+    static void gemm(int m, int n, int k, PackA pa, PackB pb, float[] c, int cOff, int ldc,
+            boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (Parallel.threads() == 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
+            gemmRange(0, m, 0, n, k, pa, pb, c, cOff, ldc, accumulate);
+        } else if (n >= m) {
+            int panels = (n + NR - 1) / NR;
+            Parallel.forRange(panels, (p0, p1) -> gemmRange(0, m, p0 * NR, Math.min(n, p1 * NR), k,
+                    pa, pb, c, cOff, ldc, accumulate));
+        } else {
+            int panels = (m + MR - 1) / MR;
+            Parallel.forRange(panels, (p0, p1) -> gemmRange(p0 * MR, Math.min(m, p1 * MR), 0, n, k,
+                    pa, pb, c, cOff, ldc, accumulate));
+        }
+    }
+
+    /** C[i0,i1) x [j0,j1) = op(A) op(B) (+ C) on the calling thread. */
+    static void gemmRange(int i0, int i1, int j0, int j1, int k, PackA pa, PackB pb,
+            float[] c, int cOff, int ldc, boolean accumulate) {
+        gemmRange(i0, i1, j0, j1, 0, k, pa, pb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * C[i0,i1) x [j0,j1) = sum over p in [k0,k1) of op(A)[i,p] op(B)[p,j] (+ C), on the calling
+     * thread. C(i, j) is c[cOff + i*ldc + j].
+     */
+    static void gemmRange(int i0, int i1, int j0, int j1, int k0, int k1, PackA pa, PackB pb,
+            float[] c, int cOff, int ldc, boolean accumulate) {
+        if (i0 >= i1 || j0 >= j1) {
+            return;
+        }
+        if (k0 >= k1) {
+            if (!accumulate) {
+                for (int i = i0; i < i1; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
+                }
+            }
+            return;
+        }
+        Workspace ws = WORKSPACE.get();
+        boolean singleABlock = i1 - i0 <= MC && k1 - k0 <= KC;
+        if (singleABlock) { // the whole of op(A) fits one block: pack it once
+            pa.pack(i0, i1 - i0, k0, k1 - k0, ws.a);
+        }
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = k0; pc < k1; pc += KC) {
+                int kc = Math.min(KC, k1 - pc);
+                pb.pack(pc, kc, jc, nc, ws.b);
+                boolean add = accumulate || pc > k0;
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    if (!singleABlock) {
+                        pa.pack(ic, mc, pc, kc, ws.a);
+                    }
+                    macro(mc, nc, kc, ws, c, cOff + ic * ldc + jc, ldc, add);
+                }
+            }
+        }
+    }
+
+    /** All MR x NR tiles of an mc x nc block of C from the packed A and B blocks. */
+    private static void macro(int mc, int nc, int kc, Workspace ws, float[] c, int cBase, int ldc,
+            boolean add) {
+        float[] a = ws.a;
+        float[] b = ws.b;
+        float[] t = ws.tile;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                SgemmKernel.kernel(kc, a, ir * kc, b, jr * kc, t);
+                SgemmKernel.merge(t, c, cBase + ir * ldc + jr, ldc, add, mr, nr);
+            }
+        }
+    }
+
+    // ---- packers for plain row-major matrices -------------------------------------------
+
+    /** Packs op(A) for A stored m x k (lda) when !trans, or k x m when trans. */
+    static PackA matrixA(boolean trans, float[] a, int aOff, int lda) {
+        if (!trans) {
+            return (i0, mc, k0, kc, dst) -> {
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int base = ir * kc;
+                    for (int i = 0; i < MR; i++) {
+                        if (ir + i < mc) {
+                            int src = aOff + (i0 + ir + i) * lda + k0;
+                            for (int p = 0; p < kc; p++) {
+                                dst[base + p * MR + i] = a[src + p];
+                            }
+                        } else {
+                            for (int p = 0; p < kc; p++) {
+                                dst[base + p * MR + i] = 0f;
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        return (i0, mc, k0, kc, dst) -> {
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int base = ir * kc;
+                for (int p = 0; p < kc; p++) {
+                    int d = base + p * MR;
+                    System.arraycopy(a, aOff + (k0 + p) * lda + i0 + ir, dst, d, mr);
+                    for (int i = mr; i < MR; i++) {
+                        dst[d + i] = 0f;
+                    }
+                }
+            }
+        };
+    }
+
+    /** Packs op(B) for B stored k x n (ldb) when !trans, or n x k when trans. */
+    static PackB matrixB(boolean trans, float[] b, int bOff, int ldb) {
+        if (!trans) {
+            return (k0, kc, j0, nc, dst) -> {
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = Math.min(NR, nc - jr);
+                    int base = jr * kc;
+                    for (int p = 0; p < kc; p++) {
+                        int d = base + p * NR;
+                        System.arraycopy(b, bOff + (k0 + p) * ldb + j0 + jr, dst, d, nr);
+                        for (int j = nr; j < NR; j++) {
+                            dst[d + j] = 0f;
+                        }
+                    }
+                }
+            };
+        }
+        return (k0, kc, j0, nc, dst) -> {
+            for (int jr = 0; jr < nc; jr += NR) {
+                int base = jr * kc;
+                for (int j = 0; j < NR; j++) {
+                    if (jr + j < nc) {
+                        int src = bOff + (j0 + jr + j) * ldb + k0;
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + j] = b[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        };
+    }
+}

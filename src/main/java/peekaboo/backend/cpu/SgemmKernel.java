@@ -1,0 +1,244 @@
+package peekaboo.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SGEMM micro-kernel: an {@link #MR} x {@link #NR} block of C kept in 16 vector
+ * registers (8 rows x 2 vectors). Per k step it loads two vectors of the packed B panel,
+ * broadcasts each of the 8 packed A values and issues 16 FMAs.
+ *
+ * <p>Kept deliberately small: a larger kernel (12 x 2) was never compiled by C2.
+ * The 8 rows are unrolled by hand; edit them alike.
+ */
+final class SgemmKernel {
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Vector length in floats. */
+    static final int VL = S.length();
+    /** Rows of the register block (height of a packed A panel). */
+    static final int MR = 8;
+    /** Columns of the register block (width of a packed B panel). */
+    static final int NR = 2 * VL;
+
+    private SgemmKernel() {
+    }
+
+    /**
+     * T = Apanel . Bpanel, where Apanel holds kc columns of MR values
+     * (at a[ai + p*MR + i]) and Bpanel kc rows of NR values (at b[bi + p*NR + j]). The MR x NR
+     * result goes to the tile t (row stride NR); {@link #merge} moves it to C.
+     */
+    static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[ai + 0]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
+    }
+
+    /**
+     * Like {@link #kernel}, but B is read in place (direct convolution): row p of the B panel is
+     * the NR floats at b[bq + offs[oi + p]].
+     */
+    static void kernelIndexed(int kc, float[] a, int ai, float[] b, int bq, int[] offs, int oi,
+            float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++, ai += MR) {
+            int bi = bq + offs[oi + p];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[ai + 0]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
+    }
+
+    /**
+     * Dot-product kernel for weight gradients: for i, j in [0, 4), lane-wise
+     * acc[ao + (4i + j)*VL ..] += a[ai_i + q] * b[bj + q] over q in [0, qn), qn a multiple of VL.
+     * The 16 partial-sum vectors live in acc between calls and are reduced by the caller.
+     */
+    static void dotKernel(int qn, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0,
+            int b1, int b2, int b3, float[] acc, int ao) {
+        FloatVector s00 = FloatVector.fromArray(S, acc, ao + 0 * VL);
+        FloatVector s01 = FloatVector.fromArray(S, acc, ao + 1 * VL);
+        FloatVector s02 = FloatVector.fromArray(S, acc, ao + 2 * VL);
+        FloatVector s03 = FloatVector.fromArray(S, acc, ao + 3 * VL);
+        FloatVector s10 = FloatVector.fromArray(S, acc, ao + 4 * VL);
+        FloatVector s11 = FloatVector.fromArray(S, acc, ao + 5 * VL);
+        FloatVector s12 = FloatVector.fromArray(S, acc, ao + 6 * VL);
+        FloatVector s13 = FloatVector.fromArray(S, acc, ao + 7 * VL);
+        FloatVector s20 = FloatVector.fromArray(S, acc, ao + 8 * VL);
+        FloatVector s21 = FloatVector.fromArray(S, acc, ao + 9 * VL);
+        FloatVector s22 = FloatVector.fromArray(S, acc, ao + 10 * VL);
+        FloatVector s23 = FloatVector.fromArray(S, acc, ao + 11 * VL);
+        FloatVector s30 = FloatVector.fromArray(S, acc, ao + 12 * VL);
+        FloatVector s31 = FloatVector.fromArray(S, acc, ao + 13 * VL);
+        FloatVector s32 = FloatVector.fromArray(S, acc, ao + 14 * VL);
+        FloatVector s33 = FloatVector.fromArray(S, acc, ao + 15 * VL);
+        for (int q = 0; q < qn; q += VL) {
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + q);
+            FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
+            FloatVector x2 = FloatVector.fromArray(S, b, b2 + q);
+            FloatVector x3 = FloatVector.fromArray(S, b, b3 + q);
+            FloatVector d0 = FloatVector.fromArray(S, a, a0 + q);
+            s00 = d0.fma(x0, s00);
+            s01 = d0.fma(x1, s01);
+            s02 = d0.fma(x2, s02);
+            s03 = d0.fma(x3, s03);
+            FloatVector d1 = FloatVector.fromArray(S, a, a1 + q);
+            s10 = d1.fma(x0, s10);
+            s11 = d1.fma(x1, s11);
+            s12 = d1.fma(x2, s12);
+            s13 = d1.fma(x3, s13);
+            FloatVector d2 = FloatVector.fromArray(S, a, a2 + q);
+            s20 = d2.fma(x0, s20);
+            s21 = d2.fma(x1, s21);
+            s22 = d2.fma(x2, s22);
+            s23 = d2.fma(x3, s23);
+            FloatVector d3 = FloatVector.fromArray(S, a, a3 + q);
+            s30 = d3.fma(x0, s30);
+            s31 = d3.fma(x1, s31);
+            s32 = d3.fma(x2, s32);
+            s33 = d3.fma(x3, s33);
+        }
+        s00.intoArray(acc, ao + 0 * VL);
+        s01.intoArray(acc, ao + 1 * VL);
+        s02.intoArray(acc, ao + 2 * VL);
+        s03.intoArray(acc, ao + 3 * VL);
+        s10.intoArray(acc, ao + 4 * VL);
+        s11.intoArray(acc, ao + 5 * VL);
+        s12.intoArray(acc, ao + 6 * VL);
+        s13.intoArray(acc, ao + 7 * VL);
+        s20.intoArray(acc, ao + 8 * VL);
+        s21.intoArray(acc, ao + 9 * VL);
+        s22.intoArray(acc, ao + 10 * VL);
+        s23.intoArray(acc, ao + 11 * VL);
+        s30.intoArray(acc, ao + 12 * VL);
+        s31.intoArray(acc, ao + 13 * VL);
+        s32.intoArray(acc, ao + 14 * VL);
+        s33.intoArray(acc, ao + 15 * VL);
+    }
+
+    /**
+     * Writes rows [0, mr) and columns [0, nr) of the tile t (row stride NR) to C (row stride ldc),
+     * adding to C when add. Kept out of {@link #kernel} so that C2 inlines all of the kernel.
+     */
+    static void merge(float[] t, float[] c, int ci, int ldc, boolean add, int mr, int nr) {
+        if (nr == NR) {
+            for (int i = 0; i < mr; i++, ci += ldc) {
+                FloatVector v0 = FloatVector.fromArray(S, t, i * NR);
+                FloatVector v1 = FloatVector.fromArray(S, t, i * NR + VL);
+                if (add) {
+                    v0.add(FloatVector.fromArray(S, c, ci)).intoArray(c, ci);
+                    v1.add(FloatVector.fromArray(S, c, ci + VL)).intoArray(c, ci + VL);
+                } else {
+                    v0.intoArray(c, ci);
+                    v1.intoArray(c, ci + VL);
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < mr; i++, ci += ldc) {
+            for (int j = 0; j < nr; j++) {
+                c[ci + j] = add ? c[ci + j] + t[i * NR + j] : t[i * NR + j];
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package peekaboo.backend.cpu;
+
+import peekaboo.backend.ConvShape;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class ConvProperties {
+
+    @Provide
+    Arbitrary<ConvShape> shapes() {
+        Arbitrary<int[]> sizes = Arbitraries.integers().between(1, 9).array(int[].class).ofSize(2);
+        Arbitrary<int[]> chans = Arbitraries.integers().between(1, 4).array(int[].class).ofSize(3);
+        Arbitrary<int[]> taps = Arbitraries.integers().between(1, 3).array(int[].class).ofSize(2);
+        Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(6);
+        Arbitrary<Integer> mode = Arbitraries.integers().between(0, 3);
+        return Combinators.combine(sizes, chans, taps, geo, mode).as((hw, ch, rs, q, md) -> {
+            int n = ch[2] == 4 ? 1 : ch[2];
+            int groups = md == 2 ? 2 : 1;
+            int c = ch[0] * groups;
+            int k = ch[1] * groups;
+            if (md == 3) { // depthwise
+                groups = c;
+                k = c * (ch[1] % 2 + 1);
+            }
+            int strideH = 1 + q[0] % 2;
+            int strideW = 1 + q[1] % 2;
+            int dilH = 1 + (q[2] == 2 ? 1 : 0);
+            int dilW = 1 + (q[3] == 2 ? 1 : 0);
+            int r = rs[0];
+            int s = md == 1 ? 1 : rs[1];
+            int h = Math.max(hw[0], dilH * (r - 1) + 1);
+            int w = Math.max(hw[1], dilW * (s - 1) + 1);
+            return new ConvShape(n, c, h, w, k, r, s, strideH, strideW, q[4], q[5], dilH, dilW, groups);
+        });
+    }
+
+    @Property(tries = 200, seed = "45")
+    void float32MatchesReference(@ForAll("shapes") ConvShape g, @ForAll long seed) {
+        checkF32(g, seed);
+    }
+
+    @Property(tries = 100, seed = "46")
+    void float64MatchesReference(@ForAll("shapes") ConvShape g, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        double[] x = randomD(rnd, g.inputSize());
+        double[] w = randomD(rnd, g.weightSize());
+        double[] bias = randomD(rnd, g.k());
+        double[] dy = randomD(rnd, g.outputSize());
+        int off = 3;
+        double[] y = new double[off + g.outputSize()];
+        Conv2dF64.forward(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
+        assertClose(ConvReference.forward(g, x, w, bias), y, off, 1e-12, "f64 forward " + g);
+        double[] dx = new double[off + g.inputSize()];
+        Conv2dF64.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
+        assertClose(ConvReference.inputGrad(g, dy, w), dx, off, 1e-12, "f64 inputGrad " + g);
+        double[] dw = new double[off + g.weightSize()];
+        Conv2dF64.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
+        assertClose(ConvReference.weightGrad(g, x, dy), dw, off, 1e-12, "f64 weightGrad " + g);
+    }
+
+    /** <conv(x, w), dy> == <x, inputGrad(dy, w)> == <w, weightGrad(x, dy)>. */
+    @Property(tries = 60, seed = "47")
+    void adjointIdentity(@ForAll("shapes") ConvShape g, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] x = randomF(rnd, g.inputSize());
+        float[] w = randomF(rnd, g.weightSize());
+        float[] dy = randomF(rnd, g.outputSize());
+        float[] y = new float[g.outputSize()];
+        float[] dx = new float[g.inputSize()];
+        float[] dw = new float[g.weightSize()];
+        Conv2dF32.forward(g, x, 0, w, 0, null, 0, y, 0);
+        Conv2dF32.inputGrad(g, dy, 0, w, 0, dx, 0);
+        Conv2dF32.weightGrad(g, x, 0, dy, 0, dw, 0);
+        double a = dot(y, dy);
+        double b = dot(x, dx);
+        double c = dot(w, dw);
+        double scale = 1e-4 * (1 + Math.sqrt(g.flops()));
+        assertTrue(Math.abs(a - b) <= scale && Math.abs(a - c) <= scale,
+                () -> "adjoint mismatch " + a + " " + b + " " + c + " for " + g);
+    }
+
+    @Test
+    void layerSizedShapes() {
+        ConvShape[] shapes = {
+            ConvShape.of(2, 16, 32, 16, 3, 1, 1), // ResNet-20 stage 1
+            ConvShape.of(1, 16, 32, 32, 3, 2, 1), // stride-2 downsampling
+            ConvShape.of(3, 32, 8, 64, 1, 1, 0), // 1x1
+            ConvShape.of(2, 32, 16, 32, 1, 2, 0), // strided shortcut
+            ConvShape.of(2, 3, 32, 16, 3, 1, 1), // RGB input layer
+            new ConvShape(2, 8, 13, 11, 8, 3, 3, 1, 1, 2, 2, 2, 2, 8), // dilated depthwise
+            new ConvShape(1, 6, 40, 37, 4, 5, 3, 1, 1, 2, 1, 1, 1, 2),
+        };
+        long seed = 100;
+        for (ConvShape g : shapes) {
+            checkF32(g, seed++);
+        }
+    }
+
+    @Test
+    void shapeValidation() {
+        assertThrows(IllegalArgumentException.class, () -> new ConvShape(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2));
+        assertThrows(IllegalArgumentException.class, () -> new ConvShape(-1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ConvShape(1, 3, 2, 2, 4, 5, 5, 1, 1, 0, 0, 1, 1, 1));
+        ConvShape g = new ConvShape(1, 3, 32, 30, 4, 3, 5, 2, 3, 1, 2, 2, 1, 1);
+        assertEquals((32 + 2 - 4 - 1) / 2 + 1, g.outH());
+        assertEquals((30 + 4 - 4 - 1) / 3 + 1, g.outW());
+    }
+
+    static void checkF32(ConvShape g, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = randomF(rnd, g.inputSize());
+        float[] w = randomF(rnd, g.weightSize());
+        float[] bias = randomF(rnd, g.k());
+        float[] dy = randomF(rnd, g.outputSize());
+        double[][] yRef = ConvReference.forward(g, toD(x), toD(w), toD(bias));
+        double[][] dxRef = ConvReference.inputGrad(g, toD(dy), toD(w));
+        double[][] dwRef = ConvReference.weightGrad(g, toD(x), toD(dy));
+        int off = 5;
+        for (int path = 0; path < 2; path++) {
+            String tag = (path == 0 ? "public " : "gemm ") + g;
+            float[] y = filled(off + g.outputSize());
+            float[] dx = filled(off + g.inputSize());
+            float[] dw = filled(off + g.weightSize());
+            if (path == 0) {
+                Conv2dF32.forward(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
+                Conv2dF32.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
+                Conv2dF32.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
+            } else {
+                Conv2dF32.forwardGemm(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
+                Conv2dF32.inputGradGemm(g, pad(dy, off), off, pad(w, off), off, dx, off);
+                Conv2dF32.weightGradGemm(g, pad(x, off), off, pad(dy, off), off, dw, off);
+            }
+            assertClose(yRef, toD(y), off, 1e-4, "forward " + tag);
+            assertClose(dxRef, toD(dx), off, 1e-4, "inputGrad " + tag);
+            assertClose(dwRef, toD(dw), off, 1e-4, "weightGrad " + tag);
+        }
+    }
+
+    /** Checks got[off + i] against ref, and that got[0, off) still holds the fill value 7. */
+    static void assertClose(double[][] ref, double[] got, int off, double rel, String what) {
+        for (int i = 0; i < off; i++) {
+            if (got[i] != 7 && got[i] != 0) {
+                throw new AssertionError(what + ": wrote before the offset at " + i);
+            }
+        }
+        for (int i = 0; i < ref[0].length; i++) {
+            double tol = rel * (1e-1 + ref[1][i]);
+            int idx = i;
+            assertTrue(Math.abs(got[off + i] - ref[0][i]) <= tol,
+                    () -> what + " at " + idx + ": " + got[off + idx] + " expected " + ref[0][idx]);
+        }
+    }
+
+    static float[] filled(int len) {
+        float[] a = new float[len];
+        java.util.Arrays.fill(a, 7f); // outputs must be overwritten, not accumulated
+        return a;
+    }
+
+    static float[] pad(float[] a, int off) {
+        float[] p = new float[off + a.length];
+        System.arraycopy(a, 0, p, off, a.length);
+        return p;
+    }
+
+    static double[] pad(double[] a, int off) {
+        double[] p = new double[off + a.length];
+        System.arraycopy(a, 0, p, off, a.length);
+        return p;
+    }
+
+    static float[] randomF(Random rnd, int len) {
+        float[] a = new float[len];
+        for (int i = 0; i < len; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        return a;
+    }
+
+    static double[] randomD(Random rnd, int len) {
+        double[] a = new double[len];
+        for (int i = 0; i < len; i++) {
+            a[i] = rnd.nextGaussian();
+        }
+        return a;
+    }
+
+    static double[] toD(float[] a) {
+        return GemmReference.toDouble(a);
+    }
+
+    static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+}

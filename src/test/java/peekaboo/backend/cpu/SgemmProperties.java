@@ -1,0 +1,101 @@
+package peekaboo.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class SgemmProperties {
+
+    @Property(tries = 300, seed = "42")
+    void packedMatchesReference(@ForAll @IntRange(min = 0, max = 70) int m,
+            @ForAll @IntRange(min = 0, max = 70) int n, @ForAll @IntRange(min = 0, max = 70) int k,
+            @ForAll boolean transA, @ForAll boolean transB, @ForAll boolean accumulate,
+            @ForAll @IntRange(min = 0, max = 5) int pad, @ForAll long seed) {
+        check(true, transA, transB, m, n, k, pad, accumulate, seed);
+    }
+
+    @Property(tries = 150, seed = "43")
+    void scalarMatchesReference(@ForAll @IntRange(min = 0, max = 70) int m,
+            @ForAll @IntRange(min = 0, max = 70) int n, @ForAll @IntRange(min = 0, max = 70) int k,
+            @ForAll boolean transA, @ForAll boolean transB, @ForAll boolean accumulate,
+            @ForAll @IntRange(min = 0, max = 5) int pad, @ForAll long seed) {
+        check(false, transA, transB, m, n, k, pad, accumulate, seed);
+    }
+
+    @Test
+    void largeSizesCrossEveryBlockBoundary() {
+        int[][] sizes = {{300, 517, 401}, {37, 1100, 800}, {1030, 9, 70}, {129, 130, 1}, {1, 1, 2000}};
+        long seed = 7;
+        for (int[] s : sizes) {
+            for (int t = 0; t < 4; t++) {
+                check(true, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 3, t == 3, seed++);
+            }
+        }
+    }
+
+    @Test
+    void publicEntryPointUsesSelectedPath() {
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        float[] c = new float[4];
+        Sgemm.sgemm(false, false, 2, 2, 2, a, 0, 2, b, 0, 2, c, 0, 2, false);
+        assertEquals(19f, c[0]);
+        assertEquals(22f, c[1]);
+        assertEquals(43f, c[2]);
+        assertEquals(50f, c[3]);
+    }
+
+    static void check(boolean packed, boolean transA, boolean transB, int m, int n, int k, int pad,
+            boolean accumulate, long seed) {
+        Random rnd = new Random(seed);
+        int aRows = transA ? k : m;
+        int aCols = transA ? m : k;
+        int bRows = transB ? n : k;
+        int bCols = transB ? k : n;
+        int lda = aCols + pad;
+        int ldb = bCols + 2 * pad;
+        int ldc = n + pad;
+        int aOff = pad;
+        int bOff = 2 * pad + 1;
+        int cOff = 3;
+        float[] a = random(rnd, aOff + aRows * lda + pad);
+        float[] b = random(rnd, bOff + bRows * ldb + pad);
+        float[] c = random(rnd, cOff + m * ldc + pad);
+        float[] before = c.clone();
+        double[][] ref = GemmReference.gemm(transA, transB, m, n, k, GemmReference.toDouble(a), aOff,
+                lda, GemmReference.toDouble(b), bOff, ldb, GemmReference.toDouble(c), cOff, ldc, accumulate);
+        if (packed) {
+            Sgemm.sgemmPacked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else {
+            Sgemm.sgemmScalar(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+        for (int q = 0; q < c.length; q++) {
+            int idx = q;
+            int rel = idx - cOff;
+            int i = rel >= 0 ? rel / ldc : -1;
+            int j = rel >= 0 ? rel % ldc : -1;
+            if (i >= 0 && i < m && j < n) {
+                double exact = ref[0][i * n + j];
+                double tol = 1e-5 + 1e-4 * ref[1][i * n + j];
+                assertTrue(Math.abs(c[idx] - exact) <= tol, () -> String.format(
+                        "C[%d,%d] = %s, expected %s (m=%d n=%d k=%d tA=%b tB=%b acc=%b)",
+                        i, j, c[idx], exact, m, n, k, transA, transB, accumulate));
+            } else {
+                assertEquals(before[idx], c[idx], "element outside C was written at " + idx);
+            }
+        }
+    }
+
+    static float[] random(Random rnd, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = (float) (rnd.nextGaussian());
+        }
+        return x;
+    }
+}
