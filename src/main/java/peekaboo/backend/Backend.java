@@ -83,6 +83,19 @@ public interface Backend {
     /** out = fma(x, scale[c], shift[c]) for NCHW (or NC) x with per-channel scale and shift of length C. x contiguous. */
     void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out);
 
+    /**
+     * Batch-norm statistics of x [N, C, ...] (contiguous) per channel over all dimensions but 1:
+     * the mean and the biased variance, accumulated in double, into float64 tensors [C].
+     */
+    void batchNormStats(Tensor x, Tensor mean, Tensor var);
+
+    /**
+     * The fused training-mode batch-norm backward for x [N, C, ...] and its output gradient gy (both
+     * contiguous, M values per channel), with per-channel mean and invstd (x's dtype) and weight (null: 1):
+     * gb = sum(gy), gw = sum(gy (x - mean)) invstd, gx = (gy - gb/M - (x - mean) invstd^2 sum(gy (x - mean))/M) invstd w.
+     */
+    void batchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb);
+
     /** The k-th smallest element (1-based) of all elements of x, in double. */
     double kthSmallest(Tensor x, long k);
 

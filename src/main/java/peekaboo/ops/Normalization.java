@@ -61,24 +61,11 @@ public final class Normalization {
         }
         Tensor mean, var;
         if (training) {
-            int[] reduce = reduceDims(x.dim());
             long n = x.numel() / c;
             if (n <= 1) {
                 throw new IllegalArgumentException("batch_norm in training mode needs more than one value per channel, got input " + Shape.str(x.shape()));
             }
-            mean = x.mean(reduce, false);
-            Tensor centred = x.sub(mean.reshape(broadcastShape(x.dim(), c)));
-            var = centred.mul(centred).mean(reduce, false);
-            // each running statistic is updated when present, as PyTorch does (either may be null)
-            try (var scope = GradMode.noGrad()) {
-                if (runningMean != null) {
-                    runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.detach().reshape(runningMean.shape()).mul(momentum)));
-                }
-                if (runningVar != null) {
-                    Tensor unbiased = var.detach().mul((double) n / (n - 1));
-                    runningVar.copyFrom(runningVar.mul(1 - momentum).add(unbiased.reshape(runningVar.shape()).mul(momentum)));
-                }
-            }
+            return BatchNormTraining.apply(x.contiguous(), runningMean, runningVar, weight, bias, momentum, eps);
         } else {
             if (runningMean == null || runningVar == null) {
                 throw new IllegalArgumentException("batch_norm in eval mode needs running_mean and running_var");

@@ -136,18 +136,16 @@ public final class CpuBackend implements Backend {
         final double q0 = p0, q1 = p1;
         CpuStorage a = st(x), o = st(out);
         Rows rows = Rows.plan(out.shape(), x.strides(), out.strides());
-        int len = rows.rowLength(), as = rows.rowStride(0);
+        int as = rows.rowStride(0);
         boolean f32 = a.dtype() == DType.F32 && o.dtype() == DType.F32 && as == 1;
-        forRows(rows, (r0, r1) -> {
-            double[] buf = null;
-            for (int r = r0; r < r1; r++) {
-                int ao = x.offset() + rows.rowStart(0, r), oo = out.offset() + rows.rowStart(1, r);
-                if (f32 && ElementwiseKernels.unaryF32(op, a.f32, ao, o.f32, oo, len, q0)) continue;
-                if (buf == null) buf = new double[len];
-                a.load(ao, as, len, buf);
-                ElementwiseKernels.unary(op, buf, buf, len, q0, q1);
-                o.store(buf, len, oo, 1);
-            }
+        forChunks(rows, (r, c0, c1) -> {
+            int ao = x.offset() + rows.rowStart(0, r) + c0 * as, oo = out.offset() + rows.rowStart(1, r) + c0;
+            int len = c1 - c0;
+            if (f32 && ElementwiseKernels.unaryF32(op, a.f32, ao, o.f32, oo, len, q0)) return;
+            double[] buf = scratch(len);
+            a.load(ao, as, len, buf);
+            ElementwiseKernels.unary(op, buf, buf, len, q0, q1);
+            o.store(buf, len, oo, 1);
         });
     }
 
@@ -155,23 +153,19 @@ public final class CpuBackend implements Backend {
     public void binary(BinaryOp op, Tensor x, Tensor y, Tensor out) {
         CpuStorage a = st(x), b = st(y), o = st(out);
         Rows rows = Rows.plan(out.shape(), x.strides(), y.strides(), out.strides());
-        int len = rows.rowLength(), as = rows.rowStride(0), bs = rows.rowStride(1);
-        boolean f32 = a.dtype() == DType.F32 && b.dtype() == DType.F32 && o.dtype() == DType.F32 && as == 1 && bs == 1;
-        forRows(rows, (r0, r1) -> {
-            double[] ba = null, bb = null;
-            for (int r = r0; r < r1; r++) {
-                int ao = x.offset() + rows.rowStart(0, r), bo = y.offset() + rows.rowStart(1, r);
-                int oo = out.offset() + rows.rowStart(2, r);
-                if (f32 && ElementwiseKernels.binaryF32(op, a.f32, ao, b.f32, bo, o.f32, oo, len)) continue;
-                if (ba == null) {
-                    ba = new double[len];
-                    bb = new double[len];
-                }
-                a.load(ao, as, len, ba);
-                b.load(bo, bs, len, bb);
-                ElementwiseKernels.binary(op, ba, bb, ba, len);
-                o.store(ba, len, oo, 1);
-            }
+        int as = rows.rowStride(0), bs = rows.rowStride(1);
+        boolean f32 = a.dtype() == DType.F32 && b.dtype() == DType.F32 && o.dtype() == DType.F32 && as <= 1 && bs <= 1;
+        forChunks(rows, (r, c0, c1) -> {
+            int ao = x.offset() + rows.rowStart(0, r) + c0 * as, bo = y.offset() + rows.rowStart(1, r) + c0 * bs;
+            int oo = out.offset() + rows.rowStart(2, r) + c0;
+            int len = c1 - c0;
+            if (f32 && ElementwiseKernels.binaryF32(op, a.f32, ao, as, b.f32, bo, bs, o.f32, oo, len)) return;
+            double[] ba = scratch(2 * len);
+            a.load(ao, as, len, ba);
+            double[] bb = new double[len];
+            b.load(bo, bs, len, bb);
+            ElementwiseKernels.binary(op, ba, bb, ba, len);
+            o.store(ba, len, oo, 1);
         });
     }
 
@@ -248,6 +242,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNormStats(Tensor x, Tensor mean, Tensor var) { BatchNormKernels.stats(x, mean, var); }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
+        BatchNormKernels.backward(x, gy, mean, invstd, weight, gx, gw, gb);
+    }
+
+    @Override
     public double kthSmallest(Tensor x, long k) { return Select.kthSmallest(readDoubles(x), k); }
 
     @Override
@@ -255,6 +257,46 @@ public final class CpuBackend implements Backend {
 
     static UnsupportedOperationException unsupported(String op, DType dtype) {
         return new UnsupportedOperationException(op + " is not defined for " + dtype + " tensors; convert to float32 or float64 first");
+    }
+
+    /** A row segment [c0, c1) of row r. */
+    @FunctionalInterface
+    interface ChunkBody { void run(int row, int c0, int c1); }
+
+    /** Elements per parallel chunk of an elementwise kernel. */
+    static final int CHUNK = 1 << 14;
+
+    /**
+     * Runs every row of the plan in chunks of at most CHUNK elements, on the thread pool when the
+     * work is large enough; a contiguous tensor (one long row) is split across threads too.
+     */
+    static void forChunks(Rows rows, ChunkBody body) {
+        int n = rows.rows(), len = rows.rowLength();
+        if (n == 0 || len == 0) return;
+        int perRow = (len + CHUNK - 1) / CHUNK;
+        long total = (long) n * perRow;
+        if ((long) n * len < PARALLEL_GRAIN || total < 2 || total > Integer.MAX_VALUE) {
+            for (int r = 0; r < n; r++) body.run(r, 0, len);
+            return;
+        }
+        Parallel.forRange((int) total, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int r = t / perRow, c = t % perRow;
+                body.run(r, c * CHUNK, Math.min(len, (c + 1) * CHUNK));
+            }
+        });
+    }
+
+    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[CHUNK]);
+
+    /** A per-thread double buffer of at least n elements (reused: no garbage per call). */
+    static double[] scratch(int n) {
+        double[] b = SCRATCH.get();
+        if (b.length < n) {
+            b = new double[n];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     /** Runs row ranges on the thread pool when the work is large enough. */

@@ -73,23 +73,55 @@ final class ElementwiseKernels {
         }
     }
 
-    /** Float fast path for the ops that dominate training; returns false when the op has none. */
-    static boolean binaryF32(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
-        switch (op) {
-            case ADD: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i]; return true;
-            case SUB: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] - b[bo + i]; return true;
-            case MUL: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * b[bo + i]; return true;
-            case DIV: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] / b[bo + i]; return true;
-            default: return false;
+    /**
+     * Float fast path for the ops that dominate training; a stride of 0 means a broadcast scalar
+     * (bias-like operands). Returns false when the op has none.
+     */
+    static boolean binaryF32(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        if (as == 1 && bs == 1) {
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i]; return true;
+                case SUB: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] - b[bo + i]; return true;
+                case MUL: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * b[bo + i]; return true;
+                case DIV: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] / b[bo + i]; return true;
+                default: return false;
+            }
         }
+        if (as == 1 && bs == 0) {
+            float v = b[bo];
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + v; return true;
+                case SUB: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] - v; return true;
+                case MUL: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * v; return true;
+                case DIV: for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] / v; return true;
+                default: return false;
+            }
+        }
+        if (as == 0 && bs == 1) {
+            float v = a[ao];
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[oo + i] = v + b[bo + i]; return true;
+                case SUB: for (int i = 0; i < n; i++) out[oo + i] = v - b[bo + i]; return true;
+                case MUL: for (int i = 0; i < n; i++) out[oo + i] = v * b[bo + i]; return true;
+                case DIV: for (int i = 0; i < n; i++) out[oo + i] = v / b[bo + i]; return true;
+                default: return false;
+            }
+        }
+        return false;
     }
 
     /** Float fast path for common unary ops; returns false when the op has none. */
     static boolean unaryF32(UnaryOp op, float[] x, int xo, float[] out, int oo, int n, double p0) {
         switch (op) {
-            case RELU: for (int i = 0; i < n; i++) { float v = x[xo + i]; out[oo + i] = v > 0 ? v : (v != v ? v : 0f); } return true;
+            // Math.max keeps NaN and vectorises; relu(-0) = +0
+            case RELU: for (int i = 0; i < n; i++) out[oo + i] = Math.max(x[xo + i], 0f); return true;
             case NEG: for (int i = 0; i < n; i++) out[oo + i] = -x[xo + i]; return true;
             case STEP: for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] > 0 ? 1f : 0f; return true;
+            case ADD_SCALAR: {
+                float s = (float) p0;
+                for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] + s;
+                return true;
+            }
             case MUL_SCALAR: {
                 float s = (float) p0;
                 if (s != p0) return false;

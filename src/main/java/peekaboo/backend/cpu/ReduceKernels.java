@@ -5,49 +5,64 @@ import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
 /**
- * Reductions: the reduced dimensions are moved last and each output element reduces one contiguous
- * segment. Sums accumulate in double (more accurate than float accumulation, and deterministic:
- * the order does not depend on the thread count).
+ * Reductions read the input in place through its strides: each output element walks its reduced
+ * sub-tensor as coalesced rows. Sums accumulate in double with four interleaved partial sums
+ * (deterministic: the order does not depend on the thread count).
  */
 final class ReduceKernels {
     private ReduceKernels() {}
 
     static void reduce(CpuBackend cpu, ReduceOp op, Tensor x, int[] dims, Tensor out, Tensor indices) {
         int rank = x.dim();
-        int[] shape = x.shape();
+        int[] shape = x.shape(), strides = x.strides();
         boolean[] reduced = new boolean[rank];
         for (int d : dims) reduced[d] = true;
-        int[] perm = new int[rank];
-        int p = 0, segment = 1;
-        for (int d = 0; d < rank; d++) if (!reduced[d]) perm[p++] = d;
-        for (int d = 0; d < rank; d++) if (reduced[d]) { perm[p++] = d; segment *= shape[d]; }
+        int kept = 0;
+        for (int d = 0; d < rank; d++) if (!reduced[d]) kept++;
+        final int keptN = kept, redN = rank - kept;
+        int[] keptShape = new int[keptN], keptStrides = new int[keptN], redShape = new int[redN], redStrides = new int[redN];
+        for (int d = 0, k = 0, r = 0; d < rank; d++) {
+            if (reduced[d]) { redShape[r] = shape[d]; redStrides[r++] = strides[d]; }
+            else { keptShape[k] = shape[d]; keptStrides[k++] = strides[d]; }
+        }
+        Rows inner = Rows.plan(redShape, redStrides);
+        int segment = 1;
+        for (int s : redShape) segment *= s;
         int outputs = out.numel();
-        double[] data = gatherPermuted(cpu, x, perm);
-        CpuStorage o = CpuBackend.st(out);
-        long[] idx = indices == null ? null : CpuBackend.st(indices).i64;
+        CpuStorage a = CpuBackend.st(x), o = CpuBackend.st(out);
+        long[] idx = indices == null ? null : CpuBackend.st(indices).longs();
         final int seg = segment;
         Parallel.RangeBody body = (o0, o1) -> {
             for (int i = o0; i < o1; i++) {
-                int base = i * seg;
-                switch (op) {
-                    case SUM: {
-                        double s = 0;
-                        for (int j = 0; j < seg; j++) s += data[base + j];
-                        o.set(out.offset() + i, s);
-                        break;
-                    }
-                    default: {
-                        if (seg == 0) throw new IllegalArgumentException("max/min of an empty dimension has no value");
-                        boolean max = op == ReduceOp.MAX;
-                        int best = 0;
-                        double v = data[base];
+                int base = x.offset();
+                for (int d = keptN - 1, rem = i; d >= 0; d--) {
+                    base += (rem % keptShape[d]) * keptStrides[d];
+                    rem /= keptShape[d];
+                }
+                if (op == ReduceOp.SUM) {
+                    o.set(out.offset() + i, sum(a, base, inner));
+                } else {
+                    if (seg == 0) throw new IllegalArgumentException("max/min of an empty dimension has no value");
+                    // single reduced dimension (enforced by the op layer when indices are wanted)
+                    int stride = redN == 1 ? redStrides[0] : 0;
+                    boolean max = op == ReduceOp.MAX;
+                    int best = 0;
+                    double v = a.get(base);
+                    if (redN == 1) {
                         for (int j = 1; j < seg && !Double.isNaN(v); j++) {
-                            double c = data[base + j];
+                            double c = a.get(base + j * stride);
                             if (Double.isNaN(c) || (max ? c > v : c < v)) { v = c; best = j; }
                         }
-                        o.set(out.offset() + i, v);
-                        if (idx != null) idx[indices.offset() + i] = best;
+                    } else {
+                        double[] all = new double[seg];
+                        gather(a, base, inner, all);
+                        for (int j = 1; j < seg && !Double.isNaN(v); j++) {
+                            double c = all[j];
+                            if (Double.isNaN(c) || (max ? c > v : c < v)) { v = c; best = j; }
+                        }
                     }
+                    o.set(out.offset() + i, v);
+                    if (idx != null) idx[indices.offset() + i] = best;
                 }
             }
         };
@@ -55,15 +70,43 @@ final class ReduceKernels {
         else Parallel.forRange(outputs, body);
     }
 
-    /** The elements of x, permuted by perm, as a contiguous double array. */
-    private static double[] gatherPermuted(CpuBackend cpu, Tensor x, int[] perm) {
-        int[] shape = x.shape(), strides = x.strides();
-        int[] ps = new int[perm.length], pst = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) { ps[i] = shape[perm[i]]; pst[i] = strides[perm[i]]; }
-        Tensor view = new Tensor(x.storage(), ps, pst, x.offset());
-        if (x.dtype() == DType.F64 && view.isContiguous()) {
-            return java.util.Arrays.copyOfRange(CpuBackend.st(x).f64, x.offset(), x.offset() + x.numel());
+    /** Sum of the sub-tensor at base described by the row plan, accumulated in double. */
+    private static double sum(CpuStorage a, int base, Rows inner) {
+        int len = inner.rowLength(), st = inner.rowStride(0);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int r = 0; r < inner.rows(); r++) {
+            int off = base + inner.rowStart(0, r);
+            int j = 0;
+            if (a.dtype() == DType.F32) {
+                float[] v = a.f32;
+                for (; j + 3 < len; j += 4) {
+                    s0 += v[off + j * st];
+                    s1 += v[off + (j + 1) * st];
+                    s2 += v[off + (j + 2) * st];
+                    s3 += v[off + (j + 3) * st];
+                }
+                for (; j < len; j++) s0 += v[off + j * st];
+            } else if (a.dtype() == DType.F64) {
+                double[] v = a.f64;
+                for (; j + 3 < len; j += 4) {
+                    s0 += v[off + j * st];
+                    s1 += v[off + (j + 1) * st];
+                    s2 += v[off + (j + 2) * st];
+                    s3 += v[off + (j + 3) * st];
+                }
+                for (; j < len; j++) s0 += v[off + j * st];
+            } else {
+                for (; j < len; j++) s0 += a.get(off + j * st);
+            }
         }
-        return cpu.readDoubles(view);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static void gather(CpuStorage a, int base, Rows inner, double[] out) {
+        int len = inner.rowLength(), k = 0;
+        for (int r = 0; r < inner.rows(); r++) {
+            int off = base + inner.rowStart(0, r);
+            for (int j = 0; j < len; j++) out[k++] = a.get(off + j * inner.rowStride(0));
+        }
     }
 }

@@ -1,0 +1,40 @@
+package peekaboo.bench;
+
+import peekaboo.autograd.GradMode;
+import peekaboo.models.InitMethod;
+import peekaboo.models.Models;
+import peekaboo.models.Network;
+import peekaboo.ops.F;
+import peekaboo.nn.Module;
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Generator;
+import peekaboo.tensor.Tensor;
+
+/**
+ * Times forward + backward of a model on random data (no optimiser) and, with -Dprofile=true, prints
+ * where the time goes per module type. Usage: java ... peekaboo.bench.StepTimer [arch] [batch] [steps]
+ */
+public final class StepTimer {
+    public static void main(String[] args) {
+        String arch = args.length > 0 ? args[0] : "ResNet20";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        int steps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        Network net = Models.build(arch, 10, null, InitMethod.KAIMING_NORMAL, new Generator(0));
+        int[] in = net.inputShape();
+        Tensor x = Tensor.randn(new Generator(1), DType.F32, batch, in[0], in[1], in[2]);
+        Tensor y = Tensor.of(new long[batch], batch);
+        double[] times = new double[steps];
+        for (int s = 0; s < steps; s++) {
+            long t0 = System.nanoTime();
+            net.zeroGrad();
+            Tensor loss = F.crossEntropy(net.forward(x), y);
+            long t1 = System.nanoTime();
+            loss.backward();
+            long t2 = System.nanoTime();
+            times[s] = (t2 - t0) / 1e9;
+            System.out.printf("step %d: forward %.3f s, backward %.3f s, %.0f images/s%n", s, (t1 - t0) / 1e9, (t2 - t1) / 1e9, batch / times[s]);
+        }
+        java.util.Arrays.sort(times);
+        System.out.printf("%s batch %d: median %.3f s per step, %.0f images/s%n", arch, batch, times[steps / 2], batch / times[steps / 2]);
+    }
+}

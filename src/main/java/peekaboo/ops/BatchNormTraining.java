@@ -1,0 +1,75 @@
+package peekaboo.ops;
+
+import peekaboo.autograd.Autograd;
+import peekaboo.autograd.GradMode;
+import peekaboo.autograd.Node;
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Tensor;
+
+/**
+ * Training-mode batch norm as one op (spec section 1). Forward: per-channel mean and biased variance
+ * accumulated in double (as PyTorch's CPU kernel), invstd = 1/sqrt(var + eps) in double, then
+ * y = fma(x, alpha, beta) with alpha = weight invstd, beta = fma(-mean, alpha, bias). The running
+ * statistics move by momentum towards the batch mean and the unbiased variance (n/(n-1)).
+ *
+ * <p>Backward: a fused two-pass kernel when no graph is being recorded; when one is (createGraph),
+ * the same gradient written with differentiable ops, so second derivatives through the batch
+ * statistics are exact.
+ */
+final class BatchNormTraining {
+    private BatchNormTraining() {}
+
+    static Tensor apply(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double momentum, double eps) {
+        int c = x.size(1);
+        long n = x.numel() / c;
+        Tensor mean64 = Tensor.zeros(x.backend(), DType.F64, c), var64 = Tensor.zeros(x.backend(), DType.F64, c);
+        x.backend().batchNormStats(x, mean64, var64);
+        Tensor mean, invstd, y;
+        try (var scope = GradMode.noGrad()) {
+            if (runningMean != null) {
+                Tensor updated = runningMean.to(DType.F64).mul(1 - momentum).add(mean64.reshape(runningMean.shape()).mul(momentum));
+                runningMean.copyFrom(updated);
+            }
+            if (runningVar != null) {
+                Tensor unbiased = var64.mul((double) n / (n - 1));
+                runningVar.copyFrom(runningVar.to(DType.F64).mul(1 - momentum).add(unbiased.reshape(runningVar.shape()).mul(momentum)));
+            }
+            mean = mean64.to(x.dtype());
+            invstd = var64.add(eps).rsqrt().to(x.dtype());
+            Tensor alpha = weight == null ? invstd : weight.reshape(c).mul(invstd);
+            Tensor shift = bias == null ? Tensor.zerosLike(alpha) : bias.reshape(c);
+            Tensor beta = Normalization.channelAffine(mean.neg().reshape(1, c), alpha, shift).reshape(c);
+            y = Normalization.channelAffine(x, alpha, beta);
+        }
+        if (!Autograd.needsGraph(x, weight, bias)) return y;
+        Tensor m = mean, is = invstd;
+        return y.withGradFn(new Node("batch_norm", x, weight, bias) {
+            final Tensor sx = save(x), sw = weight == null ? null : save(weight);
+            @Override protected Tensor[] backward(Tensor g) {
+                return GradMode.isEnabled() ? differentiable(sx, sw, bias, g, eps) : fused(sx, sw, bias, g, m, is);
+            }
+        });
+    }
+
+    private static Tensor[] fused(Tensor x, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
+        int c = x.size(1);
+        Tensor gx = Tensor.zerosLike(x), gw = Tensor.zeros(x.backend(), x.dtype(), c), gb = Tensor.zeros(x.backend(), x.dtype(), c);
+        Tensor w = weight == null ? null : weight.reshape(c).contiguous();
+        x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, w, gx, gw, gb);
+        return new Tensor[] {gx, weight == null ? null : gw.reshape(weight.shape()), bias == null ? null : gb.reshape(bias.shape())};
+    }
+
+    /** The same gradient from differentiable ops (recomputing the statistics from x). */
+    private static Tensor[] differentiable(Tensor x, Tensor weight, Tensor bias, Tensor g, double eps) {
+        int[] dims = Normalization.reduceDims(x.dim());
+        int[] b = Normalization.broadcastShape(x.dim(), x.size(1));
+        Tensor centred = x.sub(x.mean(dims, true));
+        Tensor invstd = centred.mul(centred).mean(dims, true).add(eps).rsqrt();
+        Tensor xhat = centred.mul(invstd);
+        Tensor gxhat = weight == null ? g : g.mul(weight.reshape(b));
+        Tensor gx = gxhat.sub(gxhat.mean(dims, true)).sub(xhat.mul(gxhat.mul(xhat).mean(dims, true))).mul(invstd);
+        Tensor gw = weight == null ? null : g.mul(xhat).sum(dims, false).reshape(weight.shape());
+        Tensor gb = bias == null ? null : g.sum(dims, false).reshape(bias.shape());
+        return new Tensor[] {gx, gw, gb};
+    }
+}
