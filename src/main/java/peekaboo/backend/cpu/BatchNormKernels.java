@@ -46,7 +46,8 @@ final class BatchNormKernels {
                 int xo = x.offset() + (i * c + ch) * inner, go = gy.offset() + (i * c + ch) * inner, oo = gx.offset() + (i * c + ch) * inner;
                 if (x.dtype() == DType.F32) {
                     float[] xv = xs.floats(), gv = gs.floats(), out = dx.floats();
-                    for (int j = 0; j < inner; j++) out[oo + j] = (float) ((gv[go + j] - meanG - (xv[xo + j] - mu) * k) * scale);
+                    float fm = (float) meanG, fmu = (float) mu, fk = (float) k, fs = (float) scale;
+                    for (int j = 0; j < inner; j++) out[oo + j] = (gv[go + j] - fm - (xv[xo + j] - fmu) * fk) * fs;
                 } else {
                     double[] xv = xs.doubles(), gv = gs.doubles(), out = dx.doubles();
                     for (int j = 0; j < inner; j++) out[oo + j] = (gv[go + j] - meanG - (xv[xo + j] - mu) * k) * scale;

@@ -116,7 +116,7 @@ final class ElementwiseKernels {
             // Math.max keeps NaN and vectorises; relu(-0) = +0
             case RELU: for (int i = 0; i < n; i++) out[oo + i] = Math.max(x[xo + i], 0f); return true;
             case NEG: for (int i = 0; i < n; i++) out[oo + i] = -x[xo + i]; return true;
-            case STEP: for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] > 0 ? 1f : 0f; return true;
+            case STEP: VectorLoops.stepF32(x, xo, out, oo, n); return true;
             case ADD_SCALAR: {
                 float s = (float) p0;
                 for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] + s;
