@@ -19,7 +19,8 @@ final class DatasetCommand implements Callable<Integer> {
             description = "cifar10, cifar100 (fine labels), cifar100-coarse, imagefolder (directory or .zip), fashion-mnist, mnist or synthetic")
     String dataset;
 
-    @Option(names = "--data", description = "the dataset's directory (default for fashion-mnist: the bundled sample)")
+    @Option(names = "--data", description = "the dataset's directory (imagefolder: the class folders, a .zip of them, or a folder with train/ and test/ in it; "
+            + "default for fashion-mnist: the bundled sample)")
     Path data;
 
     @ArgGroup(exclusive = true)
@@ -46,13 +47,10 @@ final class DatasetCommand implements Callable<Integer> {
         String name = dataset.toLowerCase(Locale.ROOT);
         Path dir = data;
         if (dir == null && name.equals("fashion-mnist")) dir = Main.home().resolve("data-loaders/sample/fashion-mnist");
-        if (name.equals("imagefolder") && (split.train || split.test)) {
-            throw new IllegalArgumentException("--train/--test do not apply to imagefolder: point --data at the split's folder");
-        }
         Dataset ds = Datasets.open(name, dir, train, skipUnreadable);
         try {
-            String where = dir == null ? "" : " from " + dir;
-            System.out.printf("%s%s%s: %,d samples, %d classes%n", name, name.equals("imagefolder") ? "" : train ? " (train)" : " (test)", where, ds.size(), ds.classes().length);
+            String where = dir == null ? "" : " from " + (name.equals("imagefolder") ? Datasets.splitFolder(dir, train) : dir);
+            System.out.printf("%s%s%s: %,d samples, %d classes%n", name, train ? " (train)" : " (test)", where, ds.size(), ds.classes().length);
             if (ds instanceof ImageFolder f && f.skipped() > 0) System.out.printf("skipped %d unreadable image(s)%n", f.skipped());
             System.out.println("classes: " + String.join(", ", ds.classes()));
             ChannelStats s = ChannelStats.measure(ds, workers);

@@ -40,6 +40,14 @@ class DatasetCommandTest {
     }
 
     @Test
+    void imageFolderSplitsFromAFolderHoldingTrainAndTestZips() {
+        Run r = run("dataset", "--dataset", "imagefolder", "--data", "data-loaders/sample/cifar10", "--test", "--workers", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("500 samples, 10 classes") && r.out().contains("test.zip"), r.out());
+        assertTrue(r.out().contains("airplane, automobile, bird"), r.out());
+    }
+
+    @Test
     void badInputIsOneSentenceAndExitCode2() {
         Run r = run("dataset", "--dataset", "cifar10", "--data", dir.resolve("nowhere").toString());
         assertEquals(2, r.code());
