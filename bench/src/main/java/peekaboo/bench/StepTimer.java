@@ -15,6 +15,14 @@ import peekaboo.tensor.Tensor;
  * where the time goes per module type. Usage: java ... peekaboo.bench.StepTimer [arch] [batch] [steps]
  */
 public final class StepTimer {
+    /** Bytes allocated so far by all live threads (HotSpot's per-thread counters). */
+    static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) if (b > 0) total += b;
+        return total;
+    }
+
     public static void main(String[] args) {
         String arch = args.length > 0 ? args[0] : "ResNet20";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
@@ -25,6 +33,7 @@ public final class StepTimer {
         Tensor y = Tensor.of(new long[batch], batch);
         double[] times = new double[steps];
         for (int s = 0; s < steps; s++) {
+            long bytes0 = allocatedBytes();
             long t0 = System.nanoTime();
             net.zeroGrad();
             Tensor loss = F.crossEntropy(net.forward(x), y);
@@ -32,7 +41,8 @@ public final class StepTimer {
             loss.backward();
             long t2 = System.nanoTime();
             times[s] = (t2 - t0) / 1e9;
-            System.out.printf("step %d: forward %.3f s, backward %.3f s, %.0f images/s%n", s, (t1 - t0) / 1e9, (t2 - t1) / 1e9, batch / times[s]);
+            System.out.printf("step %d: forward %.3f s, backward %.3f s, %.0f images/s, %.0f MB allocated%n", s, (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9, batch / times[s], (allocatedBytes() - bytes0) / 1e6);
         }
         java.util.Arrays.sort(times);
         System.out.printf("%s batch %d: median %.3f s per step, %.0f images/s%n", arch, batch, times[steps / 2], batch / times[steps / 2]);
