@@ -19,6 +19,7 @@ import peekaboo.io.SafeTensors;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Generator;
 import peekaboo.tensor.Tensor;
+import peekaboo.testing.Goldens;
 
 /**
  * Parity with PyTorch on identical weights and inputs (goldens written by src/test/python/make_model_goldens.py
@@ -27,26 +28,6 @@ import peekaboo.tensor.Tensor;
  */
 class ModelParityTest {
     static final Path GOLDENS = Path.of("src/test/resources/goldens/models");
-
-    /** Java twin of goldens_common.fill_deterministic. */
-    static void fillDeterministic(Map<String, Tensor> state, long seed) {
-        Generator g = new Generator(seed);
-        try (var scope = GradMode.noGrad()) {
-            for (Map.Entry<String, Tensor> e : state.entrySet()) {
-                Tensor t = e.getValue();
-                String name = e.getKey();
-                if (!t.dtype().isFloating() || name.endsWith("_mask")) continue;
-                int[] s = t.shape();
-                Tensor v;
-                if (name.endsWith("running_var") || (name.endsWith("weight") && s.length == 1)) v = Tensor.uniform(g, 0.5, 1.5, DType.F64, s);
-                else if (name.endsWith("weight")) {
-                    double b = 1.0 / Math.sqrt(t.numel() / s[0]);
-                    v = Tensor.uniform(g, -b, b, DType.F64, s);
-                } else v = Tensor.uniform(g, -0.1, 0.1, DType.F64, s);
-                t.copyFrom(v);
-            }
-        }
-    }
 
     static double maxRelativeError(Tensor expected, Tensor actual) {
         double[] e = expected.toDoubleArray(), a = actual.toDoubleArray();
@@ -66,7 +47,7 @@ class ModelParityTest {
         Network net = Models.build(arch, classes, new int[] {3, size, size}, InitMethod.STANDARD, new Generator(0));
         List<String> torchKeys = new Gson().fromJson(golden.metadata().get("state_dict_keys"), new TypeToken<List<String>>() {}.getType());
         assertEquals(torchKeys, new ArrayList<>(net.stateDict().keySet()), "state_dict keys and order");
-        fillDeterministic(net.stateDict(), 1000 + index);
+        Goldens.fillDeterministic(net.stateDict(), 1000 + index);
         Tensor x = Tensor.uniform(new Generator(2000 + index), -1, 1, DType.F64, 2, 3, size, size).to(DType.F32);
         assertEquals(0.0, maxRelativeError(golden.tensors().get("input"), x), "the input stream");
         try (var scope = GradMode.noGrad()) {
@@ -77,7 +58,7 @@ class ModelParityTest {
             double trainErr = maxRelativeError(golden.tensors().get("logits_train"), trainLogits);
             // float32 noise of this very computation: our own float64 forward of the same weights and input
             Network net64 = Models.build(arch, classes, new int[] {3, size, size}, InitMethod.STANDARD, new Generator(0));
-            fillDeterministic(net64.stateDict(), 1000 + index);
+            Goldens.fillDeterministic(net64.stateDict(), 1000 + index);
             net64.to(DType.F64);
             double noise32 = maxRelativeError(net64.forward(x.to(DType.F64)), trainLogits);
             double torchNoise = maxRelativeError(net64.forward(x.to(DType.F64)), golden.tensors().get("logits_train"));
@@ -115,7 +96,7 @@ class ModelParityTest {
     @Test
     void writesACheckpointThatRoundTrips() {
         Network net = Models.build("ResNet20", 10, null, InitMethod.KAIMING_NORMAL, new Generator(5));
-        fillDeterministic(net.stateDict(), 77);
+        Goldens.fillDeterministic(net.stateDict(), 77);
         Path dir = Path.of("target/java-checkpoints");
         SafeTensors.write(dir.resolve("ResNet20.safetensors"), net.stateDict(), Map.of("arch", "ResNet20"));
         Tensor x = Tensor.randn(new Generator(9), DType.F32, 2, 3, 32, 32);
