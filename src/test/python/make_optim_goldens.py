@@ -152,6 +152,7 @@ def main():
         sgd.append(sgd_case(gen, "momentum_only", dt, 0.9, 0.0, False, lrs))
         sgd.append(sgd_case(gen, "plain", dt, 0.0, 0.0, False, lrs))
         sgd.append(sgd_case(gen, "wd_only", dt, 0.0, 1e-4, False, lrs))
+        sgd.append(sgd_case(gen, "large_wd_nesterov", dt, 0.8, 0.37, True, lrs))  # makes fma(wd, p, g) visible
     bop = []
     for dt in ("float32", "float64"):
         bop.append(bop_case(gen, "defaults_sign_grads_pruned", dt, 1e-3, 1e-6, 6, "sign", 0))
