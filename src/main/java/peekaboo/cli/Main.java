@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code pab} command: one entry point with sub-commands. */
 @Command(name = "pab", mixinStandardHelpOptions = true, version = "pab 0.1.0",
         description = "Peek-a-Boo in pure Java: prune at initialisation, train by flipping signs.",
-        subcommands = {DemoCommand.class, DatasetCommand.class, ModelsCommand.class, SummaryCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, DatasetCommand.class, ModelsCommand.class, SummaryCommand.class, PruneCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -19,7 +19,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-                    || ex instanceof peekaboo.data.DatasetException || ex instanceof peekaboo.io.CheckpointException || ex instanceof UnsupportedOperationException) {
+                    || ex instanceof peekaboo.data.DatasetException || ex instanceof peekaboo.io.CheckpointException || ex instanceof peekaboo.pab.train.TrainingDivergedException || ex instanceof UnsupportedOperationException) {
                 cmd.getErr().println("pab " + cmd.getCommandName() + ": " + ex.getMessage());
                 return 2;
             }
