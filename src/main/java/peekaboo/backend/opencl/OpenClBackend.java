@@ -88,6 +88,10 @@ public final class OpenClBackend implements Backend {
     cl_mem createBuffer(DType dtype, int size) {
         if (dtype == DType.F64 && !dev().fp64) throw dev().noFp64();
         long bytes = OpenClStorage.bytes(dtype, size);
+        if (bytes > info.maxAllocBytes()) {
+            throw new OpenClException("a tensor of " + size + " " + dtype + " elements (" + (bytes >> 20) + " MiB) is larger than the largest buffer of "
+                    + info.name() + " (" + (info.maxAllocBytes() >> 20) + " MiB); the device is out of memory for it: use a smaller batch or --device cpu");
+        }
         if (live.get() + bytes > GC_BYTES) collectGarbage();
         try {
             return clCreateBuffer(dev().context, CL_MEM_READ_WRITE, bytes, null, null);

@@ -69,15 +69,21 @@ final class OpenClDevice {
         if (p != null) return p;
         if ("double".equals(type) && !fp64) throw noFp64();
         String source = resource("common.cl") + "\n" + resource(file + ".cl");
-        p = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         String options = "-DHAS_FP64=" + (fp64 ? 1 : 0) + (type == null ? "" : " -DT=" + type);
+        p = build(file + ".cl", source, options);
+        programs.put(key, p);
+        return p;
+    }
+
+    /** Compiles a program; a build failure throws with the compiler's log. */
+    cl_program build(String what, String source, String options) {
+        cl_program p = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         try {
             clBuildProgram(p, 0, null, options, null, null);
         } catch (CLException e) {
-            throw new OpenClException("the OpenCL kernel " + file + ".cl (" + options + ") failed to build on " + info.name()
+            throw new OpenClException("the OpenCL kernel " + what + " (" + options + ") failed to build on " + info.name()
                     + "; build log:\n" + buildLog(p), e);
         }
-        programs.put(key, p);
         return p;
     }
 
