@@ -113,7 +113,7 @@ public final class AparapiBackend implements Backend {
     private void execute(String what, Kernel k, int n) {
         if (n == 0) return;
         k.execute(Range.create(n));
-        modes.put(what, String.valueOf(k.getExecutionMode()));
+        modes.put(what, k.isRunningCL() ? "OpenCL" : "Java thread pool");
     }
 
     // ------------------------------------------------------------------ transfers (host arrays: on the CPU path)

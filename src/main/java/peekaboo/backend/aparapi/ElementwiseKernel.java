@@ -28,8 +28,10 @@ final class ElementwiseKernel extends Kernel {
 
     private double load(int operand, int at) {
         double v = 0;
-        if (useDouble == 1) v = operand == 0 ? ad[at] : bd[at];
-        else v = operand == 0 ? af[at] : bf[at];
+        if (useDouble == 1 && operand == 0) v = ad[at];
+        if (useDouble == 1 && operand == 1) v = bd[at];
+        if (useDouble == 0 && operand == 0) v = af[at];
+        if (useDouble == 0 && operand == 1) v = bf[at];
         return v;
     }
 
@@ -39,48 +41,77 @@ final class ElementwiseKernel extends Kernel {
         double a = load(0, offset(i, 0));
         double r = 0;
         if (mode == 0) r = unary(a);
-        else r = binary(a, load(1, offset(i, 1)));
+        if (mode == 1) r = binary(a, load(1, offset(i, 1)));
         int o = offset(i, 2);
         if (useDouble == 1) od[o] = r;
-        else of[o] = (float) r;
+        if (useDouble == 0) of[o] = (float) r;
     }
 
     private double unary(double x) {
+        // plain if-chains: Aparapi's bytecode translator rejects nested conditional expressions
         double r = 1.0 / x;  // RECIPROCAL
         if (op == 0) r = -x;
-        else if (op == 1) r = abs(x);
-        else if (op == 2) r = x != x ? x : (x > 0 ? 1.0 : (x < 0 ? -1.0 : x));
-        else if (op == 3) r = exp(x);
-        else if (op == 4) r = log(x);
-        else if (op == 5) r = sqrt(x);
-        else if (op == 6) r = 1.0 / sqrt(x);
-        else if (op == 7) r = x > 0 ? x : (x != x ? x : 0.0);
-        else if (op == 8) r = x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
-        else if (op == 9) {
+        if (op == 1) r = abs(x);
+        if (op == 2) {
+            r = x;
+            if (x > 0) r = 1.0;
+            if (x < 0) r = -1.0;
+        }
+        if (op == 3) r = exp(x);
+        if (op == 4) r = log(x);
+        if (op == 5) r = sqrt(x);
+        if (op == 6) r = 1.0 / sqrt(x);
+        if (op == 7) {
+            r = x;
+            if (x <= 0) r = 0.0;
+        }
+        if (op == 8) {
+            if (x >= 0) r = 1.0 / (1.0 + exp(-x));
+            else r = exp(x) / (1.0 + exp(x));
+            if (x != x) r = x;
+        }
+        if (op == 9) {
             double t = exp(-2.0 * abs(x));
-            double m = (1.0 - t) / (1.0 + t);
-            r = x != x ? x : (x < 0 ? -m : m);
-        } else if (op == 10) r = p0 == 2.0 ? x * x : (p0 == 1.0 ? x : (p0 == 0.5 ? sqrt(x) : pow(x, p0)));
-        else if (op == 11) {
+            r = (1.0 - t) / (1.0 + t);
+            if (x < 0) r = -r;
+            if (x != x) r = x;
+        }
+        if (op == 10) {
+            r = pow(x, p0);
+            if (p0 == 2.0) r = x * x;
+            if (p0 == 1.0) r = x;
+            if (p0 == 0.5) r = sqrt(x);
+        }
+        if (op == 11) {
             r = x;
             if (p0 == p0 && r < p0) r = p0;
             if (p1 == p1 && r > p1) r = p1;
-        } else if (op == 12) r = x + p0;
-        else if (op == 13) r = x * p0;
-        else if (op == 14) r = p0 / x;
-        else if (op == 15) r = x > 0 ? 1.0 : 0.0;
-        else if (op == 16) r = rint(x);
+        }
+        if (op == 12) r = x + p0;
+        if (op == 13) r = x * p0;
+        if (op == 14) r = p0 / x;
+        if (op == 15) {
+            r = 0.0;
+            if (x > 0) r = 1.0;
+        }
+        if (op == 16) r = rint(x);
         return r;
     }
 
     private double binary(double a, double b) {
         double r = a + b;
         if (op == 1) r = a - b;
-        else if (op == 2) r = a * b;
-        else if (op == 3) r = a / b;
-        else if (op == 4) r = pow(a, b);
-        else if (op == 5) r = (a != a || a >= b) ? a : b;
-        else if (op == 6) r = (a != a || a <= b) ? a : b;
+        if (op == 2) r = a * b;
+        if (op == 3) r = a / b;
+        if (op == 4) r = pow(a, b);
+        if (op == 5) {
+            r = b;
+            if (a != a || a >= b) r = a;
+        }
+        if (op == 6) {
+            r = b;
+            if (a != a || a <= b) r = a;
+        }
         return r;
     }
 }
