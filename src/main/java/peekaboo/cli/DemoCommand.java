@@ -36,6 +36,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (see `pab devices`; default: ${DEFAULT-VALUE})")
+    String device;
+
     private Tensor[] params;
     private Tensor[] momenta;
     private Tensor bn1Mean, bn1Var, bn2Mean, bn2Var;
@@ -46,6 +49,8 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = data != null ? data : Main.home().resolve("data-loaders/sample/fashion-mnist");
         ImageSet train = FashionMnist.load(dir, true), test = FashionMnist.load(dir, false);
         System.out.printf("pab demo: %d training and %d test images from %s, %d threads%n", train.n(), test.n(), dir, Parallel.threads());
+        peekaboo.backend.Backend backend = peekaboo.backend.DeviceSelector.use(device);
+        if (!"cpu".equals(backend.name())) System.out.println("pab demo: running on " + backend.name());
         Generator g = new Generator(seed);
         init(g);
         for (int epoch = 0; epoch < epochs; epoch++) {
