@@ -36,7 +36,7 @@ public final class DeviceSelector {
     public static Backend use(String spec) {
         Backend b = select(spec);
         Backends.setDefault(b);
-        LOG.info(() -> "device: " + b.name());
+        LOG.fine(() -> "device: " + b.name());
         return b;
     }
 
@@ -44,7 +44,7 @@ public final class DeviceSelector {
     public static Backend useCuda(int n) {
         Backend b = OpenClProvider.nth(n);
         Backends.setDefault(b);
-        LOG.info(() -> "device: " + b.name() + " (useCuda(" + n + "))");
+        LOG.fine(() -> "device: " + b.name() + " (useCuda(" + n + "))");
         return b;
     }
 }

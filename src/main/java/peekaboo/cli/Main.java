@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
+        // one line per log record: "INFO: OpenCL device opened: ..."
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         System.exit(run(args));
     }
 

@@ -101,6 +101,15 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and data sampling (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--device", description = "cpu, opencl, opencl:P:D or aparapi (default: cpu, or --use-cuda's device)")
+    String device;
+
+    @Option(names = "--use-cuda", description = "OpenCL device N (as `pab devices` numbers them)")
+    String useCuda;
+
+    @Option(names = "--gpu", description = "the ImageNet scripts' device number, like --use-cuda")
+    Integer gpu;
+
     @Option(names = {"-j", "--workers"}, defaultValue = "2", description = "data-loading threads (default: ${DEFAULT-VALUE})")
     int workers;
 
@@ -113,6 +122,7 @@ final class PruneCommand implements Callable<Integer> {
         if (pruneBatchSize < 1 || workers < 0 || pruneSamples < 1) throw new IllegalArgumentException("--prune-batch-size and --prune-samples must be at least 1 and --workers at least 0");
         if (positionalData != null && data != null) throw new IllegalArgumentException("give the dataset directory once, either as DATA or as --data");
         Path dir = data != null ? data : positionalData;
+        TrainCommand.selectDevice(device, useCuda, gpu);
         PruneOptions options = new PruneOptions(PrunerKind.parse(pruner), pruneRatio, pruneIters, PruneOptions.Schedule.parse(pruneSchedule),
                 PruneOptions.Scope.parse(pruneScope), classifierRatio, verbose);
         InitMethod init = InitMethod.parse(initMethod);

@@ -61,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prune-shots", defaultValue = "1", description = "pruning shots (default: ${DEFAULT-VALUE})") int pruneShots;
     @Option(names = "--prune-verbose", description = "per-layer remaining/total tables") boolean pruneVerbose;
     @Option(names = "--seed", defaultValue = "0", description = "seed of everything random (default: ${DEFAULT-VALUE})") long seed;
-    @Option(names = "--use-cuda", description = "the compute device number (the CPU backend until OpenCL devices are selected with --device)") String useCuda;
+    @Option(names = "--device", description = "cpu, opencl, opencl:P:D or aparapi (see `pab devices`; default: cpu, or --use-cuda's device)") String device;
+    @Option(names = "--use-cuda", description = "the compute device number: OpenCL device N (as `pab devices` numbers them)") String useCuda;
     @Option(names = {"--workers", "-j"}, defaultValue = "2", description = "data-loading threads (default: ${DEFAULT-VALUE})") int workers;
     @Option(names = "--resume", description = "a checkpoint to continue (ckpt.safetensors of a run) or weights+masks to start from (a `pab prune` output)") Path resume;
     @Option(names = {"--evaluate", "-e"}, description = "only evaluate the (--resume'd) model on the test set") boolean evaluate;
@@ -74,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dist-url", description = "distributed: accepted for the seed command; one process needs no rendezvous") String distUrl;
     @Option(names = "--dist-backend", description = "distributed: accepted for the seed command; one process needs no backend") String distBackend;
     @Option(names = "--multiprocessing-distributed", description = "distributed: with --world-size 1 all work runs in this one process") boolean multiprocessingDistributed;
-    @Option(names = "--gpu", description = "the ImageNet scripts' device number: the CPU backend until OpenCL devices are selected") Integer gpu;
+    @Option(names = "--gpu", description = "the ImageNet scripts' device number: OpenCL device N, like --use-cuda") Integer gpu;
 
     @Override
     public Integer call() {
@@ -90,9 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean imagenet = peekaboo.models.Models.defaultInput(arch)[1] >= 224;
         int batch = bs != null ? bs : batchSizeAlias != null ? batchSizeAlias : imagenet ? 256 : 128;
         if (batch < 1) throw new IllegalArgumentException("--bs must be at least 1, got " + batch);
-        if (useCuda != null && !useCuda.isBlank() || gpu != null) {
-            System.err.println("pab train: note: --use-cuda/--gpu select a compute device; this build computes on the CPU backend");
-        }
+        selectDevice(device, useCuda, gpu);
         int[] ms;
         try {
             ms = milestones.isBlank() ? new int[0] : Arrays.stream(milestones.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
@@ -110,5 +109,22 @@ final class TrainCommand implements Callable<Integer> {
                 seed, workers, savedir, expName, resume, evaluate, overfitBatch, maxSteps, printFreq, !noProgress && System.console() != null);
         Trainer.run(s, System.out);
         return 0;
+    }
+
+    /** --device wins; else --use-cuda N or --gpu N pick OpenCL device N; else the CPU. */
+    static void selectDevice(String device, String useCuda, Integer gpu) {
+        if (device != null) {
+            peekaboo.backend.DeviceSelector.use(device);
+        } else if (useCuda != null && !useCuda.isBlank()) {
+            try {
+                peekaboo.backend.DeviceSelector.useCuda(Integer.parseInt(useCuda.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--use-cuda takes a device number such as 0, got '" + useCuda + "'");
+            }
+        } else if (gpu != null) {
+            peekaboo.backend.DeviceSelector.useCuda(gpu);
+        } else {
+            peekaboo.backend.DeviceSelector.use("cpu");
+        }
     }
 }

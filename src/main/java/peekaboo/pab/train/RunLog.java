@@ -48,7 +48,7 @@ final class RunLog implements AutoCloseable {
 
     void metrics(Map<String, Object> epoch) {
         try {
-            Files.writeString(metrics, new Gson().toJson(epoch) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(metrics, new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(epoch) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + metrics + ": " + e.getMessage(), e);
         }

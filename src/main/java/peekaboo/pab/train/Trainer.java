@@ -58,6 +58,8 @@ public final class Trainer {
         this.imagenet = (input != null && input[1] >= 224) || Models.defaultInput(s.arch())[1] >= 224;
         int classes = s.numClasses() != null ? s.numClasses() : data.classes();
         this.net = Models.build(s.arch(), classes, input, InitMethod.parse(s.initMethod()), g);
+        log.info("==> %s on %s, %d classes, seed %d, device %s", s.arch(), s.data() != null ? s.data() : s.overfitBatch() != null ? s.overfitBatch() : s.dataset(),
+                classes, s.seed(), peekaboo.backend.Backends.getDefault().name());
         initCheckpoint();
         Checkpoint.Loaded resumed = s.resume() != null ? Checkpoint.load(s.resume()) : null;
         if (resumed != null) net.loadStateDict(resumed.model(), true);
@@ -129,8 +131,8 @@ public final class Trainer {
             m.put("test_loss", test[0]);
             m.put("test_acc", test[1]);
             if (imagenet) m.put("test_top5", test[2]);
-            m.put("lr", optim.lr());
-            m.put("bop_ar", optim.ar());
+            if (!Double.isNaN(optim.lr())) m.put("lr", optim.lr());
+            if (!Double.isNaN(optim.ar())) m.put("bop_ar", optim.ar());
             m.put("flips", (long) train[2]);
             m.put("density", density());
             m.put("seconds", seconds);
