@@ -1,37 +1,35 @@
 package peekaboo.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
-import peekaboo.autograd.GradMode;
-import peekaboo.backend.cpu.Parallel;
-import peekaboo.data.FashionMnist;
-import peekaboo.data.ImageSet;
-import peekaboo.ops.F;
-import peekaboo.tensor.DType;
-import peekaboo.tensor.Generator;
-import peekaboo.tensor.Tensor;
+import peekaboo.pab.prune.PruneOptions;
+import peekaboo.pab.prune.PrunerKind;
+import peekaboo.pab.train.Report;
+import peekaboo.pab.train.TrainSettings;
+import peekaboo.pab.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * An engine demo until the PaB training command exists: a small conv net (conv-BN-ReLU-pool twice,
- * then linear) trained with SGD + momentum on the bundled Fashion-MNIST sample, reporting loss,
- * test accuracy and images per second.
+ * The README's main job: a short PaB run (SynFlow to 30% density at initialisation, then Bop on the conv
+ * weights and SGD on BN and the classifier) and a dense-SGD run of the same budget, on the bundled
+ * Fashion-MNIST sample, then the report charts of both.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train a small conv net on the bundled Fashion-MNIST sample (engine demo).")
+        description = "A short PaB run (SynFlow 30% + Bop) next to dense SGD on the bundled Fashion-MNIST sample, with charts.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "directory with the four Fashion-MNIST IDX files (default: the bundled sample)")
     Path data;
 
-    @Option(names = "--epochs", defaultValue = "2", description = "epochs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "ResNet20", description = "architecture (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "epochs of each run (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--bs", defaultValue = "64", description = "batch size (default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--savedir", defaultValue = "results", description = "where the two runs go (default: ${DEFAULT-VALUE})")
+    Path savedir;
 
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -39,108 +37,38 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (see `pab devices`; default: ${DEFAULT-VALUE})")
     String device;
 
-    private Tensor[] params;
-    private Tensor[] momenta;
-    private Tensor bn1Mean, bn1Var, bn2Mean, bn2Var;
-
     @Override
     public Integer call() {
-        if (epochs < 1 || batchSize < 1 || !(lr > 0)) throw new IllegalArgumentException("--epochs and --bs must be at least 1 and --lr positive");
+        if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+        TrainCommand.selectDevice(device, null, null);
         Path dir = data != null ? data : Main.home().resolve("data-loaders/sample/fashion-mnist");
-        ImageSet train = FashionMnist.load(dir, true), test = FashionMnist.load(dir, false);
-        System.out.printf("pab demo: %d training and %d test images from %s, %d threads%n", train.n(), test.n(), dir, Parallel.threads());
-        peekaboo.backend.Backend backend = peekaboo.backend.DeviceSelector.use(device);
-        if (!"cpu".equals(backend.name())) System.out.println("pab demo: running on " + backend.name());
-        Generator g = new Generator(seed);
-        init(g);
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            long t0 = System.nanoTime();
-            int[] order = g.permutation(train.n());
-            double lossSum = 0;
-            int steps = 0;
-            for (int start = 0; start + batchSize <= train.n(); start += batchSize) {
-                int[] idx = java.util.Arrays.copyOfRange(order, start, start + batchSize);
-                Tensor loss = F.crossEntropy(forward(images(train, idx), true), labels(train, idx));
-                for (Tensor p : params) p.zeroGrad();
-                loss.backward();
-                sgdStep();
-                lossSum += loss.item();
-                steps++;
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s, %.0f images/s%n",
-                    epoch + 1, lossSum / steps, 100 * accuracy(test), seconds, steps * batchSize / seconds);
-        }
+        TrainSettings.Psg psg = new TrainSettings.Psg(false, 4, 4, 8, 0, false, false);
+        PruneOptions synflow = new PruneOptions(PrunerKind.SYNFLOW, 0.3, 20, PruneOptions.Schedule.EXPONENTIAL, PruneOptions.Scope.GLOBAL, -1, false);
+        long t0 = System.nanoTime();
+        System.out.println("=== PaB: SynFlow to 30% density at initialisation, then Bop (ar 1e-3, tau 1e-6) ===");
+        Trainer.Result pab = Trainer.run(settings("demo-pab", "BOP", synflow, dir, psg), System.out);
+        System.out.println("=== dense SGD, same budget ===");
+        Trainer.Result sgd = Trainer.run(settings("demo-sgd", "SGD", null, dir, psg), System.out);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        List<Path> charts = Report.write(List.of(pab.runDir(), sgd.runDir()), savedir.resolve("demo-report"));
+        System.out.printf("%nPaB (SynFlow 30%% + Bop): test accuracy %.2f%% after %d epochs (best %.2f%%), density %.3f%n",
+                pab.lastTestAcc(), pab.epochsRun(), pab.bestAcc(), pab.density());
+        System.out.printf("dense SGD:                test accuracy %.2f%% after %d epochs (best %.2f%%)%n", sgd.lastTestAcc(), sgd.epochsRun(), sgd.bestAcc());
+        System.out.printf("%.1f minutes; charts in %s (%d files)%n", minutes, savedir.resolve("demo-report"), charts.size());
         return 0;
     }
 
-    private void init(Generator g) {
-        Tensor w1 = kaiming(g, 8, 1, 3, 3), w2 = kaiming(g, 16, 8, 3, 3);
-        double bound = 1 / Math.sqrt(16 * 7 * 7);
-        Tensor fc = Tensor.uniform(g, -bound, bound, DType.F32, 10, 16 * 7 * 7), fcb = Tensor.uniform(g, -bound, bound, DType.F32, 10);
-        params = new Tensor[] {w1, Tensor.ones(8), Tensor.zeros(8), w2, Tensor.ones(16), Tensor.zeros(16), fc, fcb};
-        momenta = new Tensor[params.length];
-        for (int i = 0; i < params.length; i++) {
-            params[i].requiresGrad(true);
-            momenta[i] = Tensor.zerosLike(params[i]);
-        }
-        bn1Mean = Tensor.zeros(8);
-        bn1Var = Tensor.ones(8);
-        bn2Mean = Tensor.zeros(16);
-        bn2Var = Tensor.ones(16);
+    private TrainSettings settings(String name, String optimizer, PruneOptions prune, Path dir, TrainSettings.Psg psg) {
+        java.io.File old = savedir.resolve(name).toFile();
+        deleteRecursively(old); // a demo starts fresh (pab train would resume from an existing init checkpoint)
+        return new TrainSettings(arch, "kaiming_normal", "fashion-mnist", dir, null, optimizer, 0.1, 0.9, 5e-4, false, new int[] {80, 120},
+                128, 100, epochs, -1, 1e-3, 1e-6, 100, 0.1, prune, 0, 1, 256, psg, seed, 2, savedir, name, null, false, null, -1, 10,
+                System.console() != null);
     }
 
-    private static Tensor kaiming(Generator g, int out, int in, int kh, int kw) {
-        return Tensor.normal(g, 0, Math.sqrt(2.0 / (in * kh * kw)), DType.F32, out, in, kh, kw);
-    }
-
-    private Tensor forward(Tensor x, boolean training) {
-        Tensor h = F.conv2d(x, params[0], null, 1, 1);
-        h = F.maxPool2d(F.batchNorm(h, bn1Mean, bn1Var, params[1], params[2], training, 0.1, 1e-5).relu(), 2, 2, 0);
-        h = F.conv2d(h, params[3], null, 1, 1);
-        h = F.maxPool2d(F.batchNorm(h, bn2Mean, bn2Var, params[4], params[5], training, 0.1, 1e-5).relu(), 2, 2, 0);
-        return F.linear(h.flatten(1, -1), params[6], params[7]);
-    }
-
-    private void sgdStep() {
-        try (var scope = GradMode.noGrad()) {
-            for (int i = 0; i < params.length; i++) {
-                Tensor p = params[i];
-                momenta[i].copyFrom(momenta[i].mul(0.9).add(p.grad()));
-                p.requiresGrad(false);
-                p.copyFrom(p.sub(momenta[i].mul(lr)));
-                p.requiresGrad(true);
-            }
-        }
-    }
-
-    private double accuracy(ImageSet test) {
-        int correct = 0;
-        try (var scope = GradMode.noGrad()) {
-            for (int start = 0; start < test.n(); start += 200) {
-                int n = Math.min(200, test.n() - start);
-                int[] idx = new int[n];
-                for (int i = 0; i < n; i++) idx[i] = start + i;
-                long[] pred = forward(images(test, idx), false).argmax(1, false).toLongArray();
-                for (int i = 0; i < n; i++) if (pred[i] == test.labels()[idx[i]]) correct++;
-            }
-        }
-        return (double) correct / test.n();
-    }
-
-    /** Pixels scaled to [0, 1] and normalised with Fashion-MNIST's mean 0.2860 and std 0.3530. */
-    private static Tensor images(ImageSet set, int[] idx) {
-        int size = set.imageSize();
-        float[] v = new float[idx.length * size];
-        for (int i = 0; i < idx.length; i++) {
-            for (int j = 0; j < size; j++) v[i * size + j] = ((set.pixels()[idx[i] * size + j] & 0xff) / 255f - 0.2860f) / 0.3530f;
-        }
-        return Tensor.of(v, idx.length, set.channels(), set.height(), set.width());
-    }
-
-    private static Tensor labels(ImageSet set, int[] idx) {
-        long[] y = new long[idx.length];
-        for (int i = 0; i < idx.length; i++) y[i] = set.labels()[idx[i]];
-        return Tensor.of(y, idx.length);
+    private static void deleteRecursively(java.io.File f) {
+        java.io.File[] children = f.listFiles();
+        if (children != null) for (java.io.File c : children) deleteRecursively(c);
+        f.delete();
     }
 }
