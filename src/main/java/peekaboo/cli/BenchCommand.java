@@ -8,12 +8,16 @@ import peekaboo.pab.prune.PrunerKind;
 import peekaboo.pab.train.StepBenchmark;
 import peekaboo.pab.train.TrainSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pab bench}: median images/s of a full training step on random data, so anyone can reproduce the speed figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Median images/s of full training steps (forward, backward, optimiser) on random data.")
 final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    PsgOptions psg;
+
     @Option(names = "--arch", defaultValue = "ResNet20", description = "architecture (default: ${DEFAULT-VALUE})") String arch;
     @Option(names = "--bs", defaultValue = "128", description = "batch size (default: ${DEFAULT-VALUE})") int bs;
     @Option(names = "--num-classes", defaultValue = "10", description = "classes (default: ${DEFAULT-VALUE})") int classes;
@@ -21,13 +25,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pruner", description = "prune first (SynFlow, Mag, Rand; SNIP/GraSP score on the random batch)") String pruner;
     @Option(names = "--prune-ratio", defaultValue = "0.3", description = "fraction remaining when --pruner is given (default: ${DEFAULT-VALUE})") double pruneRatio;
     @Option(names = "--prune-iters", defaultValue = "1", description = "pruning iterations (default: ${DEFAULT-VALUE})") int pruneIters;
-    @Option(names = "--psg-no-backward", description = "PSG flag (Psg architectures)") boolean psgNoBackward;
-    @Option(names = "--msb-bits", defaultValue = "4", description = "PSG input bits (default: ${DEFAULT-VALUE})") int msbBits;
-    @Option(names = "--msb-bits-weight", defaultValue = "4", description = "PSG weight bits (no effect, spec section 4)") int msbBitsWeight;
-    @Option(names = "--msb-bits-grad", defaultValue = "8", description = "PSG gradient bits (default: ${DEFAULT-VALUE})") int msbBitsGrad;
-    @Option(names = "--psg-threshold", defaultValue = "0.0", description = "PSG relative threshold (default: ${DEFAULT-VALUE})") double psgThreshold;
-    @Option(names = "--psg-sparsify", description = "PSG flag") boolean psgSparsify;
-    @Option(names = "--psg-no-take-sign", description = "PSG flag") boolean psgNoTakeSign;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (default: ${DEFAULT-VALUE})") String device;
     @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})") int warmup;
@@ -42,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
                 PruneOptions.Schedule.EXPONENTIAL, PruneOptions.Scope.GLOBAL, -1, false);
         TrainSettings s = new TrainSettings(arch, "kaiming_normal", "synthetic", null, classes, optimizer, 0.1, 0.9, 5e-4, false, new int[0],
                 bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, prune, 0, 1, 256,
-                new TrainSettings.Psg(psgNoBackward, msbBits, msbBitsWeight, msbBitsGrad, psgThreshold, psgSparsify, psgNoTakeSign),
+                psg.settings(),
                 seed, 0, Path.of("results"), "bench", null, false, null, -1, 0, false);
         double ips = StepBenchmark.run(s, classes, warmup, steps, System.out);
         System.out.printf("%s batch %d, %s%s on %s (%d threads): median %.1f images/s over %d steps%n", arch, bs, optimizer,

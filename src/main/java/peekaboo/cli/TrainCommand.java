@@ -8,6 +8,7 @@ import peekaboo.pab.prune.PrunerKind;
 import peekaboo.pab.train.TrainSettings;
 import peekaboo.pab.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,6 +20,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a network: dense SGD, or PaB (prune, then Bop on the conv weights and SGD on BN and the classifier).")
 final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    PsgOptions psg;
+
     @Parameters(arity = "0..1", paramLabel = "DATA", description = "dataset directory (the ImageNet scripts' positional argument); same as --data")
     Path positionalData;
 
@@ -44,13 +48,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tau", defaultValue = "1e-6", description = "Bop flip threshold (default: ${DEFAULT-VALUE})") double tau;
     @Option(names = "--ar-decay-freq", defaultValue = "100", description = "epochs between Bop rate decays (default: ${DEFAULT-VALUE})") int arDecayFreq;
     @Option(names = "--ar-decay-ratio", defaultValue = "0.1", description = "Bop rate decay factor (default: ${DEFAULT-VALUE})") double arDecayRatio;
-    @Option(names = "--psg-no-backward", description = "PSG: exact weight gradient (sign still taken unless --psg-no-take-sign)") boolean psgNoBackward;
-    @Option(names = "--msb-bits", defaultValue = "4", description = "PSG input bits (default: ${DEFAULT-VALUE})") int msbBits;
-    @Option(names = "--msb-bits-weight", defaultValue = "4", description = "PSG weight bits: accepted, changes no number (spec section 4)") int msbBitsWeight;
-    @Option(names = "--msb-bits-grad", defaultValue = "8", description = "PSG output-gradient bits (default: ${DEFAULT-VALUE})") int msbBitsGrad;
-    @Option(names = "--psg-threshold", defaultValue = "0.0", description = "PSG relative threshold |v| x max|G| (default: ${DEFAULT-VALUE})") double psgThreshold;
-    @Option(names = "--psg-sparsify", description = "PSG: drop small gradients instead of using exact ones") boolean psgSparsify;
-    @Option(names = "--psg-no-take-sign", description = "PSG: keep gradient values instead of their signs") boolean psgNoTakeSign;
     @Option(names = "--pruner", description = "Mag, SNIP, GraSP, SynFlow or Rand (default: none)") String pruner;
     @Option(names = "--prune-epoch", defaultValue = "0", description = "epoch by which pruning is done (default: ${DEFAULT-VALUE})") int pruneEpoch;
     @Option(names = "--prune-ratio", defaultValue = "1.0", description = "fraction of weights remaining (default: ${DEFAULT-VALUE})") double pruneRatio;
@@ -105,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
                 optimizer, lr, momentum, weightDecay != null ? weightDecay : imagenet ? 1e-4 : 5e-4, nesterov, ms,
                 batch, testBs, epochs, startEpoch, ar, tau, arDecayFreq, arDecayRatio,
                 prune, pruneEpoch, pruneShots, pruneBatchSize,
-                new TrainSettings.Psg(psgNoBackward, msbBits, msbBitsWeight, msbBitsGrad, psgThreshold, psgSparsify, psgNoTakeSign),
+                psg.settings(),
                 seed, workers, savedir, expName, resume, evaluate, overfitBatch, maxSteps, printFreq, !noProgress && System.console() != null);
         Trainer.run(s, System.out);
         return 0;
