@@ -70,6 +70,19 @@ class PruneCommandTest {
     }
 
     @Test
+    void resumesFromAStateDictSavedByPyTorch(@TempDir Path dir) {
+        Path torch = Path.of("src/test/resources/goldens/models/ResNet20_torch_state_dict.safetensors");
+        Path out = dir.resolve("from-torch.safetensors");
+        String[] r = run("prune", "--arch", "ResNet20", "--pruner", "SynFlow", "--prune-ratio", "0.5", "--resume", torch.toString(),
+                "--pruned-save-name", out.toString());
+        assertEquals("0", r[0], r[2]);
+        Map<String, Tensor> in = SafeTensors.read(torch), saved = SafeTensors.read(out);
+        assertEquals(in.keySet(), saved.keySet());
+        assertEquals(in.get("layer3.2.conv2.weight").sum().item(), saved.get("layer3.2.conv2.weight").sum().item(), 1e-6);
+        assertEquals(3L, saved.get("bn1.num_batches_tracked").toLongArray()[0]);
+    }
+
+    @Test
     void badInputGetsOneSentenceAndExitCode2(@TempDir Path dir) {
         String[][] cases = {
             {"prune", "--arch", "ResNet20", "--pruner", "GraSP", "--prune-ratio", "0.3"},
