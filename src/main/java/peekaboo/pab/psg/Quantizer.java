@@ -1,7 +1,11 @@
 package peekaboo.pab.psg;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.cpu.CpuStorage;
 import peekaboo.backend.cpu.Parallel;
+import peekaboo.backend.cpu.Sgemm;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -19,6 +23,10 @@ import peekaboo.tensor.Tensor;
  * PyTorch sums in float32, so the two scales may differ in the last bit.
  */
 public final class Quantizer {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** 2^23: for 0 <= t < 2^23, (t + 2^23) - 2^23 is rint(t) (round half to even) in float32. */
+    private static final float RINT_MAGIC = 8388608f;
+
     private Quantizer() {}
 
     // ------------------------------------------------------------------ the definition, from tensor ops
@@ -101,16 +109,24 @@ public final class Quantizer {
         int off = base(x), n = x.size(0), per = x.numel() / n;
         float[] out = new float[n];
         Parallel.forRange(n, (s0, s1) -> {
-            for (int s = s0; s < s1; s++) {
-                float m = 0;
-                for (int i = off + s * per, end = i + per; i < end; i++) {
-                    float v = Math.abs(a[i]);
-                    if (v > m || v != v) m = v; // NaN propagates, as torch's max
-                }
-                out[s] = m;
-            }
+            for (int s = s0; s < s1; s++) out[s] = maxAbs(a, off + s * per, per);
         });
         return out;
+    }
+
+    /** max |a[from .. from + len)| (NaN propagates, as torch's max). */
+    private static float maxAbs(float[] a, int from, int len) {
+        int i = 0;
+        float m = 0;
+        if (Sgemm.SIMD && len >= F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(len); i < bound; i += F.length()) {
+                acc = acc.max(FloatVector.fromArray(F, a, from + i).abs());
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < len; i++) m = Math.max(m, Math.abs(a[from + i]));
+        return m;
     }
 
     private static boolean allZero(float[] maxima) {
@@ -140,8 +156,22 @@ public final class Quantizer {
         float min = signed ? -max : 0f;
         float delta = (max - min) / Math.scalb(1f, bits);
         float top = Math.scalb(1f, bits) - 1;
-        Parallel.forRange(n, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
+        boolean simd = Sgemm.SIMD && bits <= 23;
+        int chunks = Math.max(1, Math.min(Parallel.threads() * 4, n / 16384));
+        Parallel.forEachTask(chunks, c -> {
+            int i0 = (int) ((long) n * c / chunks), i1 = (int) ((long) n * (c + 1) / chunks), i = i0;
+            if (simd) {
+                FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
+                FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
+                FloatVector zero = FloatVector.zero(F);
+                for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, a, off + i);
+                    FloatVector t = v.sub(vmin).div(vdelta).max(zero).min(vtop);
+                    FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
+                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(o, i);
+                }
+            }
+            for (; i < i1; i++) {
                 float v = a[off + i];
                 if (v == 0) continue; // preserved zero (out is zero-filled)
                 float t = (v - min) / delta;

@@ -30,7 +30,7 @@ class QuantizerProperties {
     static float[] q(Tensor x, int bits, boolean signed) { return Quantizer.quantizeInput(x, bits, signed).toFloatArray(); }
 
     @Property(tries = 200)
-    void fusedEqualsTheDefinitionFromTensorOps(@ForAll long seed, @ForAll @IntRange(min = 1, max = 16) int bits, @ForAll boolean signed) {
+    void fusedEqualsTheDefinitionFromTensorOps(@ForAll long seed, @ForAll @IntRange(min = 1, max = 31) int bits, @ForAll boolean signed) {
         Tensor x = batch(seed, !signed);
         assertEquals((float) Quantizer.inputScaleOps(x).item(), Quantizer.inputScale(x), "input scale");
         assertEquals((float) Quantizer.gradScaleOps(x).item(), Quantizer.gradScale(x), "gradient scale");
