@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code pab} command: one entry point with sub-commands. */
 @Command(name = "pab", mixinStandardHelpOptions = true, version = "pab 0.1.0",
         description = "Peek-a-Boo in pure Java: prune at initialisation, train by flipping signs.",
-        subcommands = {DemoCommand.class, DatasetCommand.class, ModelsCommand.class, SummaryCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, DatasetCommand.class, ModelsCommand.class, SummaryCommand.class, PruneCommand.class, GradCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
