@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pab", mixinStandardHelpOptions = true, version = "pab 0.1.0",
         description = "Peek-a-Boo in pure Java: prune at initialisation, train by flipping signs.",
         subcommands = {DemoCommand.class, DatasetCommand.class, DevicesCommand.class, ModelsCommand.class, SummaryCommand.class,
-            PruneCommand.class, TrainCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            PruneCommand.class, TrainCommand.class, GradCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {

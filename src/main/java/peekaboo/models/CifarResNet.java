@@ -17,10 +17,15 @@ public final class CifarResNet extends Network {
     private final boolean fourStages;
 
     public CifarResNet(String arch, boolean bottleneck, int[] blocks, int numClasses, int[] input, Generator g) {
+        this(arch, bottleneck, blocks, numClasses, input, ConvFactory.PLAIN, g);
+    }
+
+    /** With {@code convs} making every conv (plain, or PSG for the Psg twins; only the stem's input is signed). */
+    public CifarResNet(String arch, boolean bottleneck, int[] blocks, int numClasses, int[] input, ConvFactory convs, Generator g) {
         super(arch, numClasses, input);
         fourStages = blocks.length == 4;
         int base = fourStages ? 64 : 16, expansion = bottleneck ? 4 : 1;
-        registerModule("conv1", new Conv2d(input[0], base, 3, 1, 1, true, g));
+        registerModule("conv1", convs.make(input[0], base, 3, 1, 1, false, true, true, g));
         registerModule("bn1", new BatchNorm2d(base));
         int inPlanes = base;
         for (int stage = 0; stage < blocks.length; stage++) {
@@ -28,7 +33,7 @@ public final class CifarResNet extends Network {
             Sequential layer = new Sequential();
             for (int b = 0; b < blocks[stage]; b++) {
                 int stride = b == 0 && stage > 0 ? 2 : 1;
-                layer.add(bottleneck ? new Bottleneck(inPlanes, planes, stride, g) : new BasicBlock(inPlanes, planes, stride, g));
+                layer.add(bottleneck ? new Bottleneck(inPlanes, planes, stride, convs, g) : new BasicBlock(inPlanes, planes, stride, convs, g));
                 inPlanes = planes * expansion;
             }
             registerModule("layer" + (stage + 1), layer);
@@ -44,19 +49,24 @@ public final class CifarResNet extends Network {
         return child("linear").forward(out.flatten(1, -1));
     }
 
-    static Sequential shortcut(int inPlanes, int outPlanes, int stride, Generator g) {
+    static Sequential shortcut(int inPlanes, int outPlanes, int stride, ConvFactory convs, Generator g) {
         if (stride == 1 && inPlanes == outPlanes) return new Sequential();
-        return new Sequential(new Conv2d(inPlanes, outPlanes, 1, stride, 0, true, g), new BatchNorm2d(outPlanes));
+        return new Sequential(conv(convs, inPlanes, outPlanes, 1, stride, 0, g), new BatchNorm2d(outPlanes));
+    }
+
+    /** A masked conv without bias whose input comes after a ReLU (unsigned). */
+    static Conv2d conv(ConvFactory convs, int in, int out, int kernel, int stride, int padding, Generator g) {
+        return convs.make(in, out, kernel, stride, padding, false, true, false, g);
     }
 
     /** conv3x3(stride)-BN-ReLU-conv3x3-BN, plus the shortcut, then ReLU. */
     static final class BasicBlock extends Module {
-        BasicBlock(int inPlanes, int planes, int stride, Generator g) {
-            registerModule("conv1", new Conv2d(inPlanes, planes, 3, stride, 1, true, g));
+        BasicBlock(int inPlanes, int planes, int stride, ConvFactory convs, Generator g) {
+            registerModule("conv1", conv(convs, inPlanes, planes, 3, stride, 1, g));
             registerModule("bn1", new BatchNorm2d(planes));
-            registerModule("conv2", new Conv2d(planes, planes, 3, 1, 1, true, g));
+            registerModule("conv2", conv(convs, planes, planes, 3, 1, 1, g));
             registerModule("bn2", new BatchNorm2d(planes));
-            registerModule("shortcut", shortcut(inPlanes, planes, stride, g));
+            registerModule("shortcut", shortcut(inPlanes, planes, stride, convs, g));
         }
 
         @Override
@@ -69,14 +79,14 @@ public final class CifarResNet extends Network {
 
     /** 1x1-BN-ReLU, 3x3(stride)-BN-ReLU, 1x1(x4)-BN, plus the shortcut, then ReLU. */
     static final class Bottleneck extends Module {
-        Bottleneck(int inPlanes, int planes, int stride, Generator g) {
-            registerModule("conv1", new Conv2d(inPlanes, planes, 1, 1, 0, true, g));
+        Bottleneck(int inPlanes, int planes, int stride, ConvFactory convs, Generator g) {
+            registerModule("conv1", conv(convs, inPlanes, planes, 1, 1, 0, g));
             registerModule("bn1", new BatchNorm2d(planes));
-            registerModule("conv2", new Conv2d(planes, planes, 3, stride, 1, true, g));
+            registerModule("conv2", conv(convs, planes, planes, 3, stride, 1, g));
             registerModule("bn2", new BatchNorm2d(planes));
-            registerModule("conv3", new Conv2d(planes, planes * 4, 1, 1, 0, true, g));
+            registerModule("conv3", conv(convs, planes, planes * 4, 1, 1, 0, g));
             registerModule("bn3", new BatchNorm2d(planes * 4));
-            registerModule("shortcut", shortcut(inPlanes, planes * 4, stride, g));
+            registerModule("shortcut", shortcut(inPlanes, planes * 4, stride, convs, g));
         }
 
         @Override

@@ -16,9 +16,15 @@ import peekaboo.tensor.Tensor;
  */
 public final class ImageNetResNet extends Network {
     public ImageNetResNet(String arch, boolean bottleneck, int[] blocks, boolean maskDownsample, int numClasses, int[] input, Generator g) {
+        this(arch, bottleneck, blocks, maskDownsample, numClasses, input, ConvFactory.PLAIN, g);
+    }
+
+    /** With {@code convs} making every conv (plain, or PSG for the Psg twins; only the stem's input is signed). */
+    public ImageNetResNet(String arch, boolean bottleneck, int[] blocks, boolean maskDownsample, int numClasses, int[] input,
+                          ConvFactory convs, Generator g) {
         super(arch, numClasses, input);
         int expansion = bottleneck ? 4 : 1;
-        registerModule("conv1", new Conv2d(input[0], 64, 7, 2, 3, true, g));
+        registerModule("conv1", convs.make(input[0], 64, 7, 2, 3, false, true, true, g));
         registerModule("bn1", new BatchNorm2d(64));
         registerModule("relu", new Layers.ReLU());
         registerModule("maxpool", new Layers.MaxPool2d(3, 2, 1));
@@ -30,9 +36,9 @@ public final class ImageNetResNet extends Network {
                 int stride = b == 0 && s > 0 ? 2 : 1;
                 Sequential down = null;
                 if (b == 0 && (stride != 1 || in != planes * expansion)) {
-                    down = new Sequential(new Conv2d(in, planes * expansion, 1, stride, 0, maskDownsample, g), new BatchNorm2d(planes * expansion));
+                    down = new Sequential(convs.make(in, planes * expansion, 1, stride, 0, false, maskDownsample, false, g), new BatchNorm2d(planes * expansion));
                 }
-                layer.add(bottleneck ? new Bottleneck(in, planes, stride, down, g) : new BasicBlock(in, planes, stride, down, g));
+                layer.add(bottleneck ? new Bottleneck(in, planes, stride, down, convs, g) : new BasicBlock(in, planes, stride, down, convs, g));
                 in = planes * expansion;
             }
             registerModule("layer" + (s + 1), layer);
@@ -52,11 +58,11 @@ public final class ImageNetResNet extends Network {
     }
 
     static final class BasicBlock extends Module {
-        BasicBlock(int in, int planes, int stride, Sequential downsample, Generator g) {
-            registerModule("conv1", new Conv2d(in, planes, 3, stride, 1, true, g));
+        BasicBlock(int in, int planes, int stride, Sequential downsample, ConvFactory convs, Generator g) {
+            registerModule("conv1", convs.make(in, planes, 3, stride, 1, false, true, false, g));
             registerModule("bn1", new BatchNorm2d(planes));
             registerModule("relu", new Layers.ReLU());
-            registerModule("conv2", new Conv2d(planes, planes, 3, 1, 1, true, g));
+            registerModule("conv2", convs.make(planes, planes, 3, 1, 1, false, true, false, g));
             registerModule("bn2", new BatchNorm2d(planes));
             if (downsample != null) registerModule("downsample", downsample);
         }
@@ -71,12 +77,12 @@ public final class ImageNetResNet extends Network {
     }
 
     static final class Bottleneck extends Module {
-        Bottleneck(int in, int planes, int stride, Sequential downsample, Generator g) {
-            registerModule("conv1", new Conv2d(in, planes, 1, 1, 0, true, g));
+        Bottleneck(int in, int planes, int stride, Sequential downsample, ConvFactory convs, Generator g) {
+            registerModule("conv1", convs.make(in, planes, 1, 1, 0, false, true, false, g));
             registerModule("bn1", new BatchNorm2d(planes));
-            registerModule("conv2", new Conv2d(planes, planes, 3, stride, 1, true, g));
+            registerModule("conv2", convs.make(planes, planes, 3, stride, 1, false, true, false, g));
             registerModule("bn2", new BatchNorm2d(planes));
-            registerModule("conv3", new Conv2d(planes, planes * 4, 1, 1, 0, true, g));
+            registerModule("conv3", convs.make(planes, planes * 4, 1, 1, 0, false, true, false, g));
             registerModule("bn3", new BatchNorm2d(planes * 4));
             registerModule("relu", new Layers.ReLU());
             if (downsample != null) registerModule("downsample", downsample);

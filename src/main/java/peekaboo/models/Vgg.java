@@ -1,7 +1,6 @@
 package peekaboo.models;
 
 import peekaboo.nn.BatchNorm2d;
-import peekaboo.nn.Conv2d;
 import peekaboo.nn.Layers;
 import peekaboo.nn.Linear;
 import peekaboo.nn.Sequential;
@@ -22,6 +21,11 @@ public final class Vgg extends Network {
     }
 
     public Vgg(String arch, int depth, boolean convBias, int numClasses, int[] input, Generator g) {
+        this(arch, depth, convBias, numClasses, input, ConvFactory.PLAIN, g);
+    }
+
+    /** With {@code convs} making every conv (plain, or PSG for the Psg twins: no bias; only the first conv's input is signed). */
+    public Vgg(String arch, int depth, boolean convBias, int numClasses, int[] input, ConvFactory convs, Generator g) {
         super(arch, numClasses, input);
         Sequential features = new Sequential();
         int in = input[0], size = input[1];
@@ -30,7 +34,7 @@ public final class Vgg extends Network {
                 features.add(new Layers.MaxPool2d(2, 2, 0));
                 size /= 2;
             } else {
-                features.add(new Conv2d(in, c, 3, 1, 1, 1, 1, convBias, true, g));
+                features.add(convs.make(in, c, 3, 1, 1, convBias, true, features.children().isEmpty(), g));
                 features.add(new BatchNorm2d(c));
                 features.add(new Layers.ReLU());
                 in = c;

@@ -1,7 +1,6 @@
 package peekaboo.models;
 
 import peekaboo.nn.BatchNorm2d;
-import peekaboo.nn.Conv2d;
 import peekaboo.nn.Linear;
 import peekaboo.nn.Module;
 import peekaboo.nn.Sequential;
@@ -16,17 +15,25 @@ import peekaboo.tensor.Tensor;
  */
 public final class WideResNet extends Network {
     public WideResNet(String arch, int depth, int width, int numClasses, int[] input, Generator g) {
+        this(arch, depth, width, numClasses, input, ConvFactory.PLAIN, g);
+    }
+
+    /**
+     * With {@code convs} making every conv (plain, or PSG for the Psg twins). Signed inputs: the stem and
+     * the 1x1 shortcuts (they see the block's un-activated input).
+     */
+    public WideResNet(String arch, int depth, int width, int numClasses, int[] input, ConvFactory convs, Generator g) {
         super(arch, numClasses, input);
         if (depth < 10 || (depth - 4) % 6 != 0) throw new IllegalArgumentException("WideResNet depth must be 6n+4 (10, 16, 22, 28, ...), got " + depth);
         if (width < 1) throw new IllegalArgumentException("WideResNet width must be at least 1, got " + width);
         int n = (depth - 4) / 6;
         int[] stages = {16, 16 * width, 32 * width, 64 * width};
-        registerModule("conv1", new Conv2d(input[0], stages[0], 3, 1, 1, true, g));
+        registerModule("conv1", convs.make(input[0], stages[0], 3, 1, 1, false, true, true, g));
         int in = stages[0];
         for (int s = 1; s <= 3; s++) {
             Sequential layer = new Sequential();
             for (int b = 0; b < n; b++) {
-                layer.add(new WideBlock(in, stages[s], b == 0 && s > 1 ? 2 : 1, g));
+                layer.add(new WideBlock(in, stages[s], b == 0 && s > 1 ? 2 : 1, convs, g));
                 in = stages[s];
             }
             registerModule("layer" + s, layer);
@@ -45,13 +52,13 @@ public final class WideResNet extends Network {
     }
 
     static final class WideBlock extends Module {
-        WideBlock(int in, int planes, int stride, Generator g) {
+        WideBlock(int in, int planes, int stride, ConvFactory convs, Generator g) {
             registerModule("bn1", new BatchNorm2d(in));
-            registerModule("conv1", new Conv2d(in, planes, 3, 1, 1, true, g));
+            registerModule("conv1", convs.make(in, planes, 3, 1, 1, false, true, false, g));
             registerModule("bn2", new BatchNorm2d(planes));
-            registerModule("conv2", new Conv2d(planes, planes, 3, stride, 1, true, g));
+            registerModule("conv2", convs.make(planes, planes, 3, stride, 1, false, true, false, g));
             Sequential shortcut = new Sequential();
-            if (stride != 1 || in != planes) shortcut.add(new Conv2d(in, planes, 1, stride, 0, true, g));
+            if (stride != 1 || in != planes) shortcut.add(convs.make(in, planes, 1, stride, 0, false, true, true, g));
             registerModule("shortcut", shortcut);
         }
 

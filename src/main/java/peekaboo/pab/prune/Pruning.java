@@ -62,13 +62,38 @@ public final class Pruning {
         return r;
     }
 
-    /** A float64 copy of the model in eval mode with the same weights, buffers and masks. */
+    /**
+     * A float64 copy of the model in eval mode with the same weights, buffers and masks. A Psg model is
+     * scored through its plain twin (PSG convs have no second derivatives, spec section 4): the twin is
+     * built under the plain name and loads the Psg state dict by name, without the unused
+     * {@code quant_input} buffers; a conv bias the Psg model lacks (PsgVGG) is zero, and the masks of
+     * convs the plain twin leaves unmasked (the ImageNet downsample convs) are not scored.
+     */
     static Network scoringCopy(Network model) {
-        Network twin = Models.build(model.arch(), model.numClasses(), model.inputShape(), InitMethod.STANDARD, new Generator(0));
-        twin.loadStateDict(model.stateDict(), true);
+        String arch = Models.plainTwin(model.arch());
+        Network twin = Models.build(arch, model.numClasses(), model.inputShape(), InitMethod.STANDARD, new Generator(0));
+        if (Models.isPsg(model.arch())) loadPsgState(twin, model.stateDict());
+        else twin.loadStateDict(model.stateDict(), true);
         twin.to(DType.F64);
         twin.eval();
         return twin;
+    }
+
+    private static void loadPsgState(Network twin, Map<String, Tensor> psgState) {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        psgState.forEach((k, v) -> { if (!k.contains("quant_input.")) state.put(k, v); });
+        var report = twin.loadStateDict(state, false);
+        Map<String, Tensor> own = twin.stateDict();
+        try (var s = GradMode.noGrad()) {
+            for (String k : report.missing()) {
+                if (k.endsWith(".bias")) own.get(k).fillInPlace(0); // bias_mask stays one
+                else if (!k.endsWith(".bias_mask")) throw new IllegalStateException("the plain twin of " + twin.arch() + " has '" + k + "', which the Psg model lacks");
+            }
+        }
+        for (String k : report.unexpected()) {
+            if (!k.endsWith(".weight_mask")) throw new IllegalStateException("the Psg model has '" + k + "', which its plain twin " + twin.arch() + " lacks");
+        }
+        if (!report.mismatched().isEmpty()) throw new IllegalStateException("cannot load a Psg model into its plain twin: " + report.describe());
     }
 
     private static void copyMasks(Network from, Network to) {

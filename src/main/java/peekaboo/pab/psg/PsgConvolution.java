@@ -1,0 +1,95 @@
+package peekaboo.pab.psg;
+
+import peekaboo.autograd.Autograd;
+import peekaboo.autograd.GradMode;
+import peekaboo.autograd.Node;
+import peekaboo.backend.ConvShape;
+import peekaboo.ops.Convolution;
+import peekaboo.tensor.Shape;
+import peekaboo.tensor.Tensor;
+
+/**
+ * The PSG convolution of spec section 4 as one op with a fused backward. Forward: y = conv(x, w) in full
+ * precision. Backward: the exact input gradient, and the weight gradient
+ * <pre>
+ *   G_msb   = conv_weight_grad(Q(x), Q(dL/dy))          (Q: {@link Quantizer}; input scale signed or not)
+ *   G_exact = conv_weight_grad(x, dL/dy)
+ *   keep    = |G_msb| >= |v| * max|G_msb|               (over all entries)
+ *   G       = sparsify ? keep * G_msb : keep * G_msb + (1 - keep) * G_exact
+ *   G       = takeSign ? sign(G) : G
+ * </pre>
+ * and with {@code --psg-no-backward} G = G_exact (sign still taken when asked). The weight passed in is
+ * the masked weight mask * W, so the parameter receives mask * G through the mask product's own backward.
+ *
+ * <p>Cost: the reference spends five convolutions per PSG layer (two forward branches, three
+ * gradients). This op spends a plain conv's three: the forward, the input gradient and ONE weight
+ * gradient, computing only the branch the options need (G_msb, or G_exact for no-backward); only a
+ * non-zero threshold without sparsify needs both weight gradients (four convolutions).
+ *
+ * <p>PSG is a training-time op: its backward is defined for a first-order backward only. Second
+ * derivatives through a PSG conv are not defined (the weight gradient is a sign of a quantised
+ * quantity), so a backward with {@code createGraph} through this op throws; pruners score the plain
+ * twin of a Psg model instead (see {@code Pruning}).
+ */
+public final class PsgConvolution {
+    private PsgConvolution() {}
+
+    /** PSG conv2d of x [N, C, H, W] with the (masked) weight w [K, C/groups, R, S]; no bias (PSG convs have none). */
+    public static Tensor conv2d(Tensor x, Tensor w, int stride, int padding, int dilation, int groups,
+                                boolean signedInput, PsgConfig config) {
+        if (x.dim() != 4 || w.dim() != 4) {
+            throw new IllegalArgumentException("a PSG conv needs a 4-D input [N, C, H, W] and a 4-D weight, got "
+                    + Shape.str(x.shape()) + " and " + Shape.str(w.shape()));
+        }
+        if (x.size(1) != w.size(1) * groups) {
+            throw new IllegalArgumentException("PSG conv: input " + Shape.str(x.shape()) + " has " + x.size(1)
+                    + " channels but the weight " + Shape.str(w.shape()) + " expects " + w.size(1) * groups);
+        }
+        if (x.dtype() != w.dtype()) {
+            throw new IllegalArgumentException("PSG conv operands must share one dtype, got " + x.dtype() + " and " + w.dtype());
+        }
+        ConvShape g = new ConvShape(x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), w.size(2), w.size(3),
+                stride, stride, padding, padding, dilation, dilation, groups);
+        Tensor out = Tensor.zeros(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
+        x.backend().conv2d(x.contiguous(), w.contiguous(), null, g, out);
+        if (!Autograd.needsGraph(x, w)) return out;
+        return out.withGradFn(new Node("psg_conv2d", x, w) {
+            final Tensor sx = save(x), sw = save(w);
+            @Override protected Tensor[] backward(Tensor gy) {
+                if (GradMode.isEnabled()) {
+                    throw new UnsupportedOperationException("second derivatives through a PSG conv are not defined: "
+                            + "backward with createGraph reached psg_conv2d; score or prune the model's plain twin instead");
+                }
+                return new Tensor[] {
+                    x.requiresGrad() ? Convolution.inputGrad(gy, sw, g) : null,
+                    w.requiresGrad() ? weightGrad(sx, gy, g, signedInput, config) : null};
+            }
+        });
+    }
+
+    /** The PSG weight gradient G (before the mask) of a conv with geometry g, from its input x and output gradient gy. */
+    public static Tensor weightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config) {
+        try (var scope = GradMode.noGrad()) {
+            Tensor msb = null, exact = null;
+            if (config.needsMsbGradient()) {
+                Tensor qx = Quantizer.quantizeInput(x, config.msbBits(), signedInput);
+                Tensor qg = Quantizer.quantizeGrad(gy, config.msbBitsGrad());
+                msb = Convolution.weightGrad(qx, qg, g);
+            }
+            if (config.needsExactGradient()) exact = Convolution.weightGrad(x, gy, g);
+            Tensor result;
+            if (msb == null) {
+                result = exact;
+            } else if (config.relativeThreshold() == 0) {
+                result = msb; // keep = |G_msb| >= 0 everywhere
+            } else {
+                Tensor abs = msb.abs();
+                // t = |v| * max|G_msb|, rounded to the gradient's dtype as PyTorch's scalar-times-tensor
+                double t = abs.max().mul(abs.scalarLike(config.relativeThreshold())).item();
+                Tensor keep = abs.ge(t);
+                result = Tensor.where(keep, msb, config.sparsify() ? Tensor.zerosLike(msb) : exact);
+            }
+            return config.takeSign() ? result.sign() : result;
+        }
+    }
+}
