@@ -40,9 +40,15 @@ public final class DeviceSelector {
         return b;
     }
 
-    /** The seed's {@code useCuda(n)}: OpenCL device number n over all platforms (in `pab devices` order), made the default. */
+    /**
+     * The seed's {@code --use-cuda n}: OpenCL GPU number n (in `pab devices` order), made the default. Like the
+     * reference, which computes on the CPU when CUDA is unavailable, a machine without an OpenCL GPU computes
+     * on the CPU backend (say {@code --device opencl:P:D} to run on a CPU OpenCL driver such as PoCL).
+     */
     public static Backend useCuda(int n) {
-        Backend b = OpenClProvider.nth(n);
+        Backend gpu = OpenClProvider.nthGpu(n);
+        if (gpu == null) LOG.info(() -> "no OpenCL GPU here: --use-cuda " + n + " computes on the cpu backend, as the reference does without CUDA");
+        Backend b = gpu != null ? gpu : Backends.cpu();
         Backends.setDefault(b);
         LOG.fine(() -> "device: " + b.name() + " (useCuda(" + n + "))");
         return b;

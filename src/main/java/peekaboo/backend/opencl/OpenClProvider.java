@@ -57,7 +57,22 @@ public final class OpenClProvider implements BackendProvider {
         return b;
     }
 
-    /** The n-th device over all platforms (the mapping of useCuda(n)). */
+    /** The n-th OpenCL GPU over all platforms, or null when this machine has no OpenCL GPU (or no OpenCL at all). */
+    public static OpenClBackend nthGpu(int n) {
+        List<OpenClPlatforms.DeviceInfo> gpus;
+        try {
+            gpus = OpenClPlatforms.devices().stream().filter(i -> i.type().equals("GPU")).toList();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+        if (gpus.isEmpty()) return null;
+        if (n < 0 || n >= gpus.size()) {
+            throw new OpenClException("there is no OpenCL GPU number " + n + "; this machine has " + gpus.size() + " (see `pab devices`)");
+        }
+        return device(gpus.get(n).platform(), gpus.get(n).device());
+    }
+
+    /** The n-th device over all platforms. */
     public static OpenClBackend nth(int n) {
         List<OpenClPlatforms.DeviceInfo> all = OpenClPlatforms.devices();
         if (n < 0 || n >= all.size()) {

@@ -19,7 +19,7 @@ public final class StepBenchmark {
     /** Median images/s over {@code steps} timed steps after {@code warmup} untimed ones. */
     public static double run(TrainSettings s, int classes, int warmup, int steps, PrintStream out) {
         Generator g = new Generator(s.seed());
-        Network net = Models.build(s.arch(), classes, null, InitMethod.parse(s.initMethod()), g);
+        Network net = Models.build(s.arch(), classes, null, InitMethod.parse(s.initMethod()), g, s.psg().toConfig());
         int[] in = net.inputShape();
         Tensor x = Tensor.randn(g, DType.F32, s.batchSize(), in[0], in[1], in[2]);
         long[] y = new long[s.batchSize()];

@@ -18,7 +18,12 @@ public record TrainSettings(
         Path resume, boolean evaluate, Path overfitBatch, long maxSteps, int printFreq, boolean progress) {
 
     /** The PSG flags (section 4); they take effect on Psg architectures. */
-    public record Psg(boolean noBackward, int msbBits, int msbBitsWeight, int msbBitsGrad, double threshold, boolean sparsify, boolean noTakeSign) {}
+    public record Psg(boolean noBackward, int msbBits, int msbBitsWeight, int msbBitsGrad, double threshold, boolean sparsify, boolean noTakeSign) {
+        /** The engine's PSG configuration (validated there: bit widths 1..32, a finite threshold). */
+        public peekaboo.pab.psg.PsgConfig toConfig() {
+            return new peekaboo.pab.psg.PsgConfig(msbBits, msbBitsWeight, msbBitsGrad, threshold, sparsify, !noTakeSign, !noBackward);
+        }
+    }
 
     public Path runDir() { return savedir.resolve(expName); }
 

@@ -57,7 +57,7 @@ public final class Trainer {
         int[] input = data.inputShape();
         this.imagenet = (input != null && input[1] >= 224) || Models.defaultInput(s.arch())[1] >= 224;
         int classes = s.numClasses() != null ? s.numClasses() : data.classes();
-        this.net = Models.build(s.arch(), classes, input, InitMethod.parse(s.initMethod()), g);
+        this.net = Models.build(s.arch(), classes, input, InitMethod.parse(s.initMethod()), g, s.psg().toConfig());
         log.info("==> %s on %s, %d classes, seed %d, device %s", s.arch(), s.data() != null ? s.data() : s.overfitBatch() != null ? s.overfitBatch() : s.dataset(),
                 classes, s.seed(), peekaboo.backend.Backends.getDefault().name());
         initCheckpoint();
