@@ -127,7 +127,7 @@ class ConvProperties {
         double[][] dwRef = ConvReference.weightGrad(g, toD(x), toD(dy));
         int off = 5;
         for (int path = 0; path < 2; path++) {
-            String tag = (path == 0 ? "public " : "gemm ") + g;
+            String tag = (path == 0 ? "public " : "im2col ") + g;
             float[] y = filled(off + g.outputSize());
             float[] dx = filled(off + g.inputSize());
             float[] dw = filled(off + g.weightSize());
@@ -136,9 +136,9 @@ class ConvProperties {
                 Conv2dF32.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
                 Conv2dF32.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
             } else {
-                Conv2dF32.forwardGemm(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
-                Conv2dF32.inputGradGemm(g, pad(dy, off), off, pad(w, off), off, dx, off);
-                Conv2dF32.weightGradGemm(g, pad(x, off), off, pad(dy, off), off, dw, off);
+                Conv2dStrided.forward(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
+                Conv2dStrided.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
+                Conv2dStrided.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
             }
             assertClose(yRef, toD(y), off, 1e-4, "forward " + tag);
             assertClose(dxRef, toD(dx), off, 1e-4, "inputGrad " + tag);
