@@ -7,12 +7,27 @@ import peekaboo.tensor.Tensor;
 final class BatchNormKernels {
     private BatchNormKernels() {}
 
-    /** Two passes per channel in double: the mean, then the mean squared deviation (biased variance). */
+    /**
+     * The mean and the biased variance per channel: float32 in one vectorised pass of moments about a
+     * pilot value (the channel's first value; {@link BatchNormF32}), float64 in two passes in double.
+     */
     static void stats(Tensor x, Tensor mean, Tensor var) {
         int n = x.size(0), c = x.size(1), inner = x.numel() / Math.max(1, n * c);
         CpuStorage xs = CpuBackend.st(x);
         double[] m = CpuBackend.st(mean).doubles(), v = CpuBackend.st(var).doubles();
         long count = (long) n * inner;
+        if (x.dtype() == DType.F32 && count > 0) {
+            float[] xv = xs.floats();
+            channels(c, (long) n * inner, ch -> {
+                int first = x.offset() + ch * inner;
+                float pilot = xv[first];
+                double[] sums = BatchNormF32.shiftedMoments(xv, first, n, c * inner, inner, pilot);
+                double shift = sums[0] / count;
+                m[mean.offset() + ch] = pilot + shift;
+                v[var.offset() + ch] = Math.max(0, sums[1] / count - shift * shift);
+            });
+            return;
+        }
         channels(c, (long) n * inner, ch -> {
             double s = 0;
             for (int i = 0; i < n; i++) s += sum(xs, x.offset() + (i * c + ch) * inner, inner, 0);
@@ -30,6 +45,22 @@ final class BatchNormKernels {
         CpuStorage ms = CpuBackend.st(mean), is = CpuBackend.st(invstd), ws = weight == null ? null : CpuBackend.st(weight);
         CpuStorage gws = CpuBackend.st(gw), gbs = CpuBackend.st(gb);
         long count = (long) n * inner;
+        if (x.dtype() == DType.F32) {
+            float[] xv = xs.floats(), gv = gs.floats(), out = dx.floats();
+            channels(c, 2L * n * inner, ch -> {
+                double mu = ms.get(mean.offset() + ch), istd = is.get(invstd.offset() + ch);
+                double w = ws == null ? 1 : ws.get(weight.offset() + ch);
+                int xo = x.offset() + ch * inner, go = gy.offset() + ch * inner, oo = gx.offset() + ch * inner;
+                double[] sums = BatchNormF32.gradientMoments(xv, xo, gv, go, n, c * inner, inner, mu);
+                double sumG = sums[0], dot = sums[1];
+                gbs.set(gb.offset() + ch, sumG);
+                gws.set(gw.offset() + ch, dot * istd);
+                double meanG = sumG / count, k = dot * istd * istd / count, scale = istd * w;
+                BatchNormF32.inputGradient(xv, xo, gv, go, out, oo, n, c * inner, inner, (float) meanG, (float) mu,
+                        (float) k, (float) scale);
+            });
+            return;
+        }
         channels(c, 2L * n * inner, ch -> {
             double mu = ms.get(mean.offset() + ch), istd = is.get(invstd.offset() + ch);
             double w = ws == null ? 1 : ws.get(weight.offset() + ch);
