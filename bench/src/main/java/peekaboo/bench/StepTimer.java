@@ -31,20 +31,24 @@ public final class StepTimer {
         int[] in = net.inputShape();
         Tensor x = Tensor.randn(new Generator(1), DType.F32, batch, in[0], in[1], in[2]);
         Tensor y = Tensor.of(new long[batch], batch);
-        double[] times = new double[steps];
+        double[] times = new double[steps], cpu = new double[steps];
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int s = 0; s < steps; s++) {
             long bytes0 = allocatedBytes();
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
             net.zeroGrad();
             Tensor loss = F.crossEntropy(net.forward(x), y);
             long t1 = System.nanoTime();
             loss.backward();
             long t2 = System.nanoTime();
             times[s] = (t2 - t0) / 1e9;
-            System.out.printf("step %d: forward %.3f s, backward %.3f s, %.0f images/s, %.0f MB allocated%n", s, (t1 - t0) / 1e9,
-                    (t2 - t1) / 1e9, batch / times[s], (allocatedBytes() - bytes0) / 1e6);
+            cpu[s] = (os.getProcessCpuTime() - c0) / 1e9;
+            System.out.printf("step %d: forward %.3f s, backward %.3f s, %.0f images/s, %.3f CPU s, %.0f MB allocated%n", s,
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, batch / times[s], cpu[s], (allocatedBytes() - bytes0) / 1e6);
         }
         java.util.Arrays.sort(times);
-        System.out.printf("%s batch %d: median %.3f s per step, %.0f images/s%n", arch, batch, times[steps / 2], batch / times[steps / 2]);
+        java.util.Arrays.sort(cpu);
+        System.out.printf("%s batch %d: median %.3f s per step, %.0f images/s; median %.3f CPU s per step (all threads)%n",
+                arch, batch, times[steps / 2], batch / times[steps / 2], cpu[steps / 2]);
     }
 }

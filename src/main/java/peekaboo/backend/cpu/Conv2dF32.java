@@ -10,9 +10,10 @@ import peekaboo.backend.ConvShape;
  * <li>inputGrad: dx = the adjoint of the forward map applied to dy;
  * <li>weightGrad: dW[k, CRS] += dy[k, P] . patches(x)^T[P, CRS], summed over the batch.
  * </ul>
- * Stride-1 layers take the direct path of {@link Conv2dDirect} (the micro-kernel reads the padded
- * image in place); the others build the patch matrix explicitly ({@link Conv2dStrided}). Images are
- * spread over threads; a batch smaller than the pool splits each GEMM instead.
+ * Stride-1 layers with large feature maps take the direct path of {@link Conv2dDirect} (the
+ * micro-kernel reads the padded image in place); the others build the patch matrix of a chunk of
+ * images explicitly ({@link Conv2dIm2col}). Images are spread over threads; a batch smaller than
+ * the pool splits each GEMM instead.
  */
 public final class Conv2dF32 {
 
@@ -22,31 +23,48 @@ public final class Conv2dF32 {
     /** y[n, k, outH, outW] = conv2d(x[n, c, h, w], w[k, c/groups, r, s]) + bias[k] (bias nullable). */
     public static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias,
             int biasOff, float[] y, int yOff) {
-        if (Sgemm.SIMD && Conv2dDirect.supports(g)) {
+        if (direct(g) && Conv2dDirect.supports(g)) {
             Conv2dDirect.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else {
-            Conv2dStrided.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            Conv2dIm2col.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         }
     }
 
     /** dx[n, c, h, w] = the gradient of {@link #forward} with respect to x, given dy. */
     public static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
             int dxOff) {
-        if (Sgemm.SIMD && Conv2dDirect.supportsInputGrad(g)) {
+        if (direct(g) && Conv2dDirect.supportsInputGrad(g)) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else {
-            Conv2dStrided.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
+            Conv2dIm2col.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         }
     }
 
     /** dw[k, c/groups, r, s] = the gradient of {@link #forward} with respect to w, given x and dy. */
     public static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw,
             int dwOff) {
-        if (Sgemm.SIMD && Conv2dDirect.supportsWeightGrad(g)) {
+        if (directWeightGrad(g) && Conv2dDirect.supportsWeightGrad(g)) {
             Conv2dDirect.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
         } else {
-            Conv2dStrided.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
+            Conv2dIm2col.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
         }
+    }
+
+    /**
+     * The direct path wins on large feature maps; from 8x8 down the patch matrix over a chunk of
+     * images makes wider GEMMs (measured on one core, CPU time: ResNet-20/18 layers, see ConvLayersTimer).
+     */
+    static boolean direct(ConvShape g) {
+        return Sgemm.SIMD && g.outH() * g.outW() >= 256;
+    }
+
+    /**
+     * The direct weight gradient keeps 16 partial-sum lanes per weight (K*CRS*16 floats): it wins while
+     * those stay in cache or a large feature map amortises them.
+     */
+    static boolean directWeightGrad(ConvShape g) {
+        long lanes = 16L * g.weightSize();
+        return Sgemm.SIMD && (g.outH() * g.outW() >= 1024 || (g.outH() * g.outW() >= 256 && lanes <= 1 << 18));
     }
 
     // ---- helpers shared by the paths -----------------------------------------------------

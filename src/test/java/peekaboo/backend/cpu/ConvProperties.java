@@ -99,6 +99,8 @@ class ConvProperties {
             ConvShape.of(2, 3, 32, 16, 3, 1, 1), // RGB input layer
             new ConvShape(2, 8, 13, 11, 8, 3, 3, 1, 1, 2, 2, 2, 2, 8), // dilated depthwise
             new ConvShape(1, 6, 40, 37, 4, 5, 3, 1, 1, 2, 1, 1, 1, 2),
+            ConvShape.of(9, 24, 4, 20, 3, 1, 1), // small maps: chunks of several images, a partial last chunk
+            new ConvShape(8, 6, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 2), // grouped, strided, chunks
         };
         long seed = 100;
         for (ConvShape g : shapes) {
@@ -136,9 +138,9 @@ class ConvProperties {
                 Conv2dF32.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
                 Conv2dF32.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
             } else {
-                Conv2dStrided.forward(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
-                Conv2dStrided.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
-                Conv2dStrided.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
+                Conv2dIm2col.forward(g, pad(x, off), off, pad(w, off), off, pad(bias, off), off, y, off);
+                Conv2dIm2col.inputGrad(g, pad(dy, off), off, pad(w, off), off, dx, off);
+                Conv2dIm2col.weightGrad(g, pad(x, off), off, pad(dy, off), off, dw, off);
             }
             assertClose(yRef, toD(y), off, 1e-4, "forward " + tag);
             assertClose(dxRef, toD(dx), off, 1e-4, "inputGrad " + tag);
