@@ -105,6 +105,10 @@ final class Conv2dDirect {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
+        if (SparseRows.worthIt(w, wOff, g.weightSize())) {
+            forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            return;
+        }
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int crs = cg * g.r() * g.s();
@@ -165,6 +169,52 @@ final class Conv2dDirect {
                     }
                     continue;
                 }
+                for (int oy = 0; oy < oh; oy++, d += ow) {
+                    int src = ko * pd.q() + oy * pd.wp();
+                    for (int ox = 0; ox < ow; ox++) {
+                        y[d + ox] = yv[src + ox] + bv;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The forward conv with mostly-zero weights (pruned layers): each output row tile of the virtual
+     * grid accumulates only the non-zero taps ({@link SparseRows}).
+     */
+    private static void forwardSparse(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            float[] y, int yOff) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int crs = cg * g.r() * g.s();
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        int p = oh * ow;
+        Padded pd = Padded.of(g, SparseRows.TILE);
+        SparseRows[] sw = new SparseRows[g.groups()];
+        for (int gi = 0; gi < g.groups(); gi++) {
+            sw[gi] = SparseRows.of(w, wOff + gi * kg * crs, kg, crs, crs, 1, j -> pd.offs()[j]);
+        }
+        long call = CALLS.incrementAndGet();
+        Parallel.forEachTask(g.n() * g.groups(), task -> {
+            int b = task / g.groups();
+            int gi = task % g.groups();
+            Workspace ws = WORKSPACE.get();
+            float[] xp = ws.xp(pd.size());
+            float[] yv = ws.yv(kg * pd.q());
+            ws.zeroOnce(call, pd.size(), 0);
+            pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
+            for (int q0 = 0; q0 < pd.q(); q0 += SparseRows.TILE) {
+                for (int ko = 0; ko < kg; ko++) {
+                    sw[gi].rowTile(ko, xp, q0, yv, ko * pd.q() + q0);
+                }
+            }
+            int yo = yOff + (b * g.k() + gi * kg) * p;
+            for (int ko = 0; ko < kg; ko++) {
+                float bv = bias == null ? 0f : bias[biasOff + gi * kg + ko];
+                int d = yo + ko * p;
                 for (int oy = 0; oy < oh; oy++, d += ow) {
                     int src = ko * pd.q() + oy * pd.wp();
                     for (int ox = 0; ox < ow; ox++) {

@@ -11,6 +11,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,14 @@ class ConvProperties {
 
     @Property(tries = 200, seed = "45")
     void float32MatchesReference(@ForAll("shapes") ConvShape g, @ForAll long seed) {
-        checkF32(g, seed);
+        checkF32(g, seed, 0);
+    }
+
+    /** Pruned weights (mostly zeros) take the sparse kernels of the forward and input-gradient passes. */
+    @Property(tries = 100, seed = "48")
+    void prunedFloat32MatchesReference(@ForAll("shapes") ConvShape g, @ForAll long seed,
+            @ForAll @DoubleRange(min = 0.5, max = 1.0) double zeroFraction) {
+        checkF32(g, seed, zeroFraction);
     }
 
     @Property(tries = 100, seed = "46")
@@ -104,7 +112,8 @@ class ConvProperties {
         };
         long seed = 100;
         for (ConvShape g : shapes) {
-            checkF32(g, seed++);
+            checkF32(g, seed++, 0);
+            checkF32(g, seed++, 0.7);
         }
     }
 
@@ -118,10 +127,16 @@ class ConvProperties {
         assertEquals((30 + 4 - 4 - 1) / 3 + 1, g.outW());
     }
 
-    static void checkF32(ConvShape g, long seed) {
+    /** Both conv paths against the float64 reference, with a fraction of the weights set to zero. */
+    static void checkF32(ConvShape g, long seed, double zeroFraction) {
         Random rnd = new Random(seed);
         float[] x = randomF(rnd, g.inputSize());
         float[] w = randomF(rnd, g.weightSize());
+        for (int i = 0; i < w.length; i++) {
+            if (rnd.nextDouble() < zeroFraction) {
+                w[i] = 0f;
+            }
+        }
         float[] bias = randomF(rnd, g.k());
         float[] dy = randomF(rnd, g.outputSize());
         double[][] yRef = ConvReference.forward(g, toD(x), toD(w), toD(bias));

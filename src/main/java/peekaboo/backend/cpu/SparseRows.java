@@ -1,0 +1,102 @@
+package peekaboo.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A sparse weight matrix, row by row (CSR), for PaB's pruned convolutions: after pruning most conv
+ * weights are exactly zero (70% at the paper's density 0.3), and a conv whose weight is mostly zeros
+ * multiplies only the non-zeros.
+ *
+ * <p>Row i's non-zeros are {@code value[e]} for e in [start[i], start[i+1]), each with the offset
+ * {@code offset[e]} of the operand row it multiplies. {@link #rowTile} is the kernel: one output row
+ * segment of {@link #TILE} floats, kept in four vector registers, accumulates value[e] times the operand
+ * at offset[e] for every non-zero: one vector load per FMA, which Zen 4 issues at the same rate.
+ *
+ * <p>Used by the direct conv (stride 1, maps of 16x16 and up), where it pays: at 70% zeros, one core,
+ * ResNet-20's 32->32 16x16 layer forward 1.75x and input gradient 1.5x faster than the dense kernel.
+ * On the patch-matrix path (small maps, deep layers) the dense GEMM is as fast or faster, so it stays dense.
+ */
+final class SparseRows {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = F.length();
+    /** Floats per output tile of {@link #rowTile}. */
+    static final int TILE = 4 * VL;
+    /** The sparse kernels run when at most this fraction of the weights is non-zero. */
+    static final double MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.maxDensity", "0.5"));
+
+    final int[] start;
+    final int[] offset;
+    final float[] value;
+
+    private SparseRows(int[] start, int[] offset, float[] value) {
+        this.start = start;
+        this.offset = offset;
+        this.value = value;
+    }
+
+    /** Whether the SIMD sparse kernels should handle these n weights. */
+    static boolean worthIt(float[] w, int off, int n) {
+        if (!Sgemm.SIMD || n == 0) {
+            return false;
+        }
+        int nonZero = 0;
+        for (int i = 0; i < n; i++) {
+            if (w[off + i] != 0f) {
+                nonZero++;
+            }
+        }
+        return nonZero <= MAX_DENSITY * n;
+    }
+
+    /** Maps a column index of the dense matrix to the offset of the operand row it multiplies. */
+    interface ColumnOffsets {
+        int of(int column);
+    }
+
+    /** The non-zeros of the dense rows x cols matrix m[off + i*rowStride + j*colStride]. */
+    static SparseRows of(float[] m, int off, int rows, int cols, int rowStride, int colStride, ColumnOffsets offsets) {
+        int[] start = new int[rows + 1];
+        int count = 0;
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                if (m[off + i * rowStride + j * colStride] != 0f) {
+                    count++;
+                }
+            }
+            start[i + 1] = count;
+        }
+        int[] offset = new int[count];
+        float[] value = new float[count];
+        for (int i = 0, e = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float v = m[off + i * rowStride + j * colStride];
+                if (v != 0f) {
+                    offset[e] = offsets.of(j);
+                    value[e++] = v;
+                }
+            }
+        }
+        return new SparseRows(start, offset, value);
+    }
+
+    /**
+     * out[o .. o + TILE) = sum over row i's non-zeros e of value[e] * b[base + offset[e] .. + TILE).
+     * b must hold TILE floats at every such position.
+     */
+    void rowTile(int i, float[] b, int base, float[] out, int o) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int e = start[i], end = start[i + 1]; e < end; e++) {
+            FloatVector v = FloatVector.broadcast(F, value[e]);
+            int p = base + offset[e];
+            s0 = FloatVector.fromArray(F, b, p).fma(v, s0);
+            s1 = FloatVector.fromArray(F, b, p + VL).fma(v, s1);
+            s2 = FloatVector.fromArray(F, b, p + 2 * VL).fma(v, s2);
+            s3 = FloatVector.fromArray(F, b, p + 3 * VL).fma(v, s3);
+        }
+        s0.intoArray(out, o);
+        s1.intoArray(out, o + VL);
+        s2.intoArray(out, o + 2 * VL);
+        s3.intoArray(out, o + 3 * VL);
+    }
+}
