@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -352,6 +353,24 @@ public abstract class BackendConformanceProperties {
             return new Tensor[] {pk, m, ck, Tensor.of(flips, 3), w.detach(), w2.detach(), resumed.flipCounts().get("w"), Tensor.of(bopFlips, 3),
                     state.get("bop.m.w").to(pk.backend())};
         }, p, g0, g1, g2, counts);
+    }
+
+    /** Three PaB steps of PsgResNet20 (SynFlow 0.3, Bop, the seed's PSG flags), batch 8 of 3x16x16: see {@link PabSteps#assertClose}. */
+    @Example
+    void fewPabTrainingStepsOfPsgResNet20() {
+        for (long seed : new long[] {1, 10}) {  // two where a ReLU kink makes the backends part after step 1 on PoCL
+            Tensor x = Conformance.randn(seed, DType.F32, 8, 3, 16, 16), y = Conformance.indices(seed + 1, 10, 8);
+            PabSteps.Result[] r = new PabSteps.Result[2];
+            Backend[] on = {Backends.cpu(), c().backend()};
+            for (int b = 0; b < 2; b++) {
+                int i = b;
+                Conformance.runOn(on[b], in -> {
+                    r[i] = PabSteps.run(in[0], in[1], seed * 13, 3);
+                    return new Tensor[0];
+                }, new Tensor[] {x, y});
+            }
+            PabSteps.assertClose(r[0], r[1], c().backend().name());
+        }
     }
 
     @Property(tries = 3)
