@@ -14,7 +14,7 @@ import peekaboo.tensor.Tensor;
  *
  * <p>The {@code *Ops} methods compose the quantiser from ordinary tensor ops: they are the living
  * definition and serve every dtype and backend. The others are the training path for float32 data on any
- * backend: the per-sample scales from abs and a MAX reduction where the tensor lives (only N maxima reach
+ * backend: the per-sample scales from MAX and MIN reductions where the tensor lives (only 2N values reach
  * the host), then one pass of the backend's quantiser kernel ({@code Backend.quantize});
  * {@code QuantizerProperties} checks that both agree bit for bit, the conformance suite every backend.
  * Scales follow the engine's float32 mean (a sum accumulated in double, rounded, divided by N in float32);
@@ -93,14 +93,18 @@ public final class Quantizer {
 
     /**
      * max |x| of each sample of a contiguous float32 tensor (over every dimension but the first; NaN
-     * propagates, as torch's max), computed where x lives: abs and a MAX reduction on the backend, and only
-     * the N maxima come to the host; on the CPU one fused pass without a temporary.
+     * propagates, as torch's max), computed where x lives: MAX and MIN reductions of each sample on the backend
+     * (max |x| = max(max x, -min x), no temporary), and only 2N values come to the host; on the CPU one fused
+     * pass.
      */
     static float[] sampleMaxima(Tensor x) {
         int n = x.size(0);
         if (x.numel() == 0) return new float[n];
         if (x.storage() instanceof CpuStorage) return PabKernels.sampleMaxAbs(x);
-        return x.abs().reshape(n, -1).max(1, false).values().toFloatArray();
+        Tensor rows = x.reshape(n, -1);
+        float[] hi = rows.max(1, false).values().toFloatArray(), lo = rows.min(1, false).values().toFloatArray();
+        for (int i = 0; i < n; i++) hi[i] = Math.max(hi[i], -lo[i]);
+        return hi;
     }
 
     private static boolean allZero(float[] maxima) {
