@@ -5,8 +5,8 @@
 // Typed program: T is float or double; quantize is float32 only.
 #pragma OPENCL FP_CONTRACT OFF
 
-/** Q(x): t = clamp((x - min) / delta, 0, top) as Java's Math.max/min (NaN stays), rint(t) * delta + min, x == 0 gives +0. */
-__kernel void quantize(__global const float* x, long xo, __global float* out, long oo, float min, float delta, float top, long n) {
+/** Q(x): t = clamp((x - lo) / delta, 0, top) as Java's Math.max/min (NaN stays), rint(t) * delta + lo (lo: the range minimum), x == 0 gives +0. */
+__kernel void quantize(__global const float* x, long xo, __global float* out, long oo, float lo, float delta, float top, long n) {
     long i = get_global_id(0);
     if (i >= n) return;
     float v = x[xo + i];
@@ -14,13 +14,13 @@ __kernel void quantize(__global const float* x, long xo, __global float* out, lo
         out[oo + i] = 0.0f;
         return;
     }
-    float a = v - min;
+    float a = v - lo;
     float t = (float) ((acc_t) a / (acc_t) delta);
     if (t <= 0) t = 0.0f;  // Math.max(t, 0f): -0 becomes +0, NaN stays
     if (t >= top) t = top;
     float r = rint(t);
     float s = r * delta;
-    out[oo + i] = s + min;
+    out[oo + i] = s + lo;
 }
 
 /** G = keep ? msb : (exact or 0) with keep = t == 0 or |msb| >= t, then sign(G) when asked (sign keeps +-0 and NaN). */
