@@ -102,6 +102,33 @@ public interface Backend {
     /** Sorts each row of the last dimension ascending (or descending); values into out, int64 positions into indices. */
     void sort(Tensor x, boolean descending, Tensor out, Tensor indices);
 
+    // ---------------------------------------------------------------- PaB kernels (spec sections 3 and 4)
+
+    /**
+     * PSG's quantiser Q(x, bits, max, signed) on contiguous float32 x (bits 1..31), every step rounded to
+     * float32 and no fma: min = signed ? -max : 0, delta = (max - min) / 2^bits,
+     * t = min(max((x - min) / delta, 0), 2^bits - 1), out = rint(t) * delta + min (rint: half to even);
+     * where x == 0 (either sign) out is +0. NaN propagates. Like {@code Quantizer.quantizeOps} on float32 tensors.
+     */
+    void quantize(Tensor x, int bits, double max, boolean signed, Tensor out);
+
+    /**
+     * PSG's weight-gradient combine (spec section 4) of contiguous G_msb and G_exact (same shape, float32 or
+     * float64; exact may be null where it is never selected): keep = t == 0 or |msb| >= t (t in msb's dtype),
+     * r = keep ? msb : (sparsify || exact == null ? +0 : exact), out = takeSign ? sign(r) : r
+     * (sign keeps +-0 and NaN). Like {@code where(|msb| >= t, msb, sparsify ? 0 : exact)} then {@code sign}.
+     */
+    void psgCombine(Tensor msb, Tensor exact, double t, boolean sparsify, boolean takeSign, Tensor out);
+
+    /**
+     * One Bop step (spec section 3) in place on contiguous p, m (p's dtype, float32 or float64), gradient g
+     * (p's dtype and shape, contiguous) and int64 per-entry flip counts: with y = ar, keep = 1 - ar, t = tau
+     * rounded to p's dtype, m = firstStep ? g + g*y : m*keep + g*y (each product and sum rounded, no fma);
+     * where |m| >= t and sign(m) == sign(p) (sign(+-0) = 0): p = -p and the count is incremented.
+     * Returns the number of flips.
+     */
+    long bopStep(Tensor p, Tensor g, Tensor m, Tensor flipCounts, double ar, double tau, boolean firstStep);
+
     /** Rank used to pick a default backend among those available; higher wins. */
     default int rank() { return 0; }
 }

@@ -24,7 +24,7 @@ final class DevicesCommand implements Callable<Integer> {
                 System.out.println("  " + d.describe());
             }
             System.out.println("opencl       = the first GPU, else opencl:" + devices.get(0).platform() + ":" + devices.get(0).device());
-            System.out.println("aparapi      Aparapi kernels (elementwise, reductions, GEMM) on the default OpenCL device or Java threads; other ops on cpu");
+            System.out.println("aparapi      Aparapi kernels (elementwise, reductions, GEMM, PSG quantiser and combine, Bop) on the default OpenCL device or Java threads; other ops on cpu");
         } catch (OpenClException e) {
             System.out.println("opencl       unavailable: " + e.getMessage());
             System.out.println("aparapi      Aparapi kernels on Java threads (no OpenCL); other ops on cpu");

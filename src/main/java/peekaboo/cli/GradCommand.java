@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import peekaboo.backend.Backends;
 import peekaboo.io.CheckpointException;
 import peekaboo.io.SafeTensors;
 import peekaboo.models.InitMethod;
@@ -69,6 +70,9 @@ final class GradCommand implements Callable<Integer> {
     @Option(names = "--psg-no-backward", description = "no low-precision branch: the exact weight gradient (its sign unless --psg-no-take-sign)")
     Boolean noBackward;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (see `pab devices`; default: ${DEFAULT-VALUE})")
+    String device;
+
     @Option(names = "--compare", description = "print per conv layer the cosine similarity, sign agreement and sparsity of the PSG weight gradient against the exact one")
     boolean compare;
 
@@ -86,12 +90,14 @@ final class GradCommand implements Callable<Integer> {
                 msbBitsGrad != null ? msbBitsGrad : d.msbBitsGrad(), threshold != null ? threshold : d.threshold(),
                 Boolean.TRUE.equals(sparsify), !Boolean.TRUE.equals(noTakeSign), !Boolean.TRUE.equals(noBackward));
 
+        TrainCommand.selectDevice(device, null, null);
         Map<String, Tensor> b = SafeTensors.read(batch);
         Tensor x = b.get("input"), y = b.get("target");
         if (x == null || y == null || x.dim() != 4 || y.dim() != 1 || y.size(0) != x.size(0) || y.dtype() != DType.I64) {
             throw new CheckpointException("batch " + batch + " needs tensors `input` [N,C,H,W] and `target` int64 [N]");
         }
-        x = x.to(DType.F32);
+        x = x.to(DType.F32).to(Backends.getDefault());
+        y = y.to(Backends.getDefault());
         Map<String, Tensor> weights = resume != null ? SafeTensors.read(resume) : null;
         int[] in = {x.size(1), x.size(2), x.size(3)};
         int classes = numClasses != null ? numClasses : classesOf(weights, Models.defaultInput(arch)[1] >= 224 ? 1000 : 10);

@@ -29,8 +29,12 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--input", description = "input CxHxW (default: the architecture's, 3x32x32 or 3x224x224)")
     String input;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (see `pab devices`; default: ${DEFAULT-VALUE})")
+    String device;
+
     @Override
     public Integer call() {
+        TrainCommand.selectDevice(device, null, null);
         int[] in = input == null ? Models.defaultInput(arch) : parseInput(input);
         Network net = Models.build(arch, numClasses, in, InitMethod.STANDARD, new Generator(0));
         net.eval();

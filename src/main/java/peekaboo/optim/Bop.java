@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import peekaboo.backend.Backends;
+import peekaboo.autograd.GradMode;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -32,14 +32,18 @@ import peekaboo.tensor.Tensor;
  * {@code bop.step.<name>} (0-dim int64), {@code bop.m.<name>} (the parameter's dtype) and
  * {@code bop.flip_count.<name>} (int64). Loading restores ar (it decays on schedule) and the per-parameter
  * state; tau is fixed at construction and must match.
+ *
+ * <p>The step runs where the parameters live, as the backend's Bop kernel ({@code Backend.bopStep}, one
+ * pass; only the number of flips comes back); m and the flip counts live on the parameter's backend, and
+ * {@link #stateDict()} snapshots them to the CPU.
  */
 public final class Bop implements Optimizer {
     static final String PREFIX = "bop.";
 
     private final Map<String, Tensor> params;
-    /** name -> moving average m on the CPU backend, in the parameter's dtype. */
+    /** name -> moving average m on the parameter's backend, in the parameter's dtype. */
     private final Map<String, Tensor> m = new LinkedHashMap<>();
-    /** name -> per-entry accumulated flip count (int64, CPU backend). */
+    /** name -> per-entry accumulated flip count (int64, on the parameter's backend). */
     private final Map<String, Tensor> flipCounts = new LinkedHashMap<>();
     private final Map<String, Long> steps = new LinkedHashMap<>();
     private final Map<String, Long> lastFlips = new LinkedHashMap<>();
@@ -57,8 +61,8 @@ public final class Bop implements Optimizer {
         for (Map.Entry<String, Tensor> e : this.params.entrySet()) {
             Tensor p = e.getValue();
             HostArrays.checkFloating(p, e.getKey());
-            m.put(e.getKey(), Tensor.zeros(Backends.cpu(), p.dtype(), p.shape()));
-            flipCounts.put(e.getKey(), Tensor.zeros(Backends.cpu(), DType.I64, p.shape()));
+            m.put(e.getKey(), Tensor.zeros(p.backend(), p.dtype(), p.shape()));
+            flipCounts.put(e.getKey(), Tensor.zeros(p.backend(), DType.I64, p.shape()));
             steps.put(e.getKey(), 0L);
             lastFlips.put(e.getKey(), 0L);
         }
@@ -93,9 +97,8 @@ public final class Bop implements Optimizer {
 
     /** Sets every accumulated flip count to 0 (the reference's {@code zero_weight_flips}). */
     public void zeroFlipCounts() {
-        for (Tensor c : flipCounts.values()) {
-            java.util.Arrays.fill(HostArrays.longs(c), 0L);
-            c.storage().bumpVersion();
+        try (var scope = GradMode.noGrad()) {
+            for (Tensor c : flipCounts.values()) c.fillInPlace(0);
         }
     }
 
@@ -109,25 +112,7 @@ public final class Bop implements Optimizer {
                 lastFlips.put(name, 0L);
                 continue;
             }
-            Tensor g = HostArrays.gradLike(p, p.grad(), name);
-            Tensor mt = m.get(name), ct = flipCounts.get(name);
-            long[] counts = HostArrays.longs(ct);
-            boolean first = steps.get(name) == 0;
-            long flips;
-            if (p.dtype() == DType.F32) {
-                float[] pa = HostArrays.floats(p), ma = HostArrays.floats(mt);
-                flips = stepF32(pa, HostArrays.base(p), HostArrays.floats(g), HostArrays.base(g), ma, HostArrays.base(mt),
-                        counts, HostArrays.base(ct), p.numel(), first);
-                HostArrays.writeBack(p, pa);
-                HostArrays.writeBack(mt, ma);
-            } else {
-                double[] pa = HostArrays.doubles(p), ma = HostArrays.doubles(mt);
-                flips = stepF64(pa, HostArrays.base(p), HostArrays.doubles(g), HostArrays.base(g), ma, HostArrays.base(mt),
-                        counts, HostArrays.base(ct), p.numel(), first);
-                HostArrays.writeBack(p, pa);
-                HostArrays.writeBack(mt, ma);
-            }
-            HostArrays.writeBack(ct, counts);
+            long flips = stepOne(p, HostArrays.gradLike(p, p.grad(), name), m.get(name), flipCounts.get(name), steps.get(name) == 0);
             steps.put(name, steps.get(name) + 1);
             lastFlips.put(name, flips);
             total += flips;
@@ -135,43 +120,21 @@ public final class Bop implements Optimizer {
         flipsLastStep = total;
     }
 
-    private long stepF32(float[] p, int po, float[] g, int go, float[] m, int mo, long[] c, int co, int n, boolean first) {
-        final float y = (float) ar, keep = (float) (1.0 - ar), t = (float) tau;
-        long flips = 0;
-        for (int i = 0; i < n; i++) {
-            float gi = g[go + i];
-            float mi = first ? gi + gi * y : m[mo + i] * keep + gi * y;
-            m[mo + i] = mi;
-            float pi = p[po + i];
-            if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
-                p[po + i] = -pi;
-                c[co + i]++;
-                flips++;
-            }
+    /**
+     * One parameter's step by its backend's Bop kernel ({@code Backend.bopStep}), where p lives; the kernel
+     * works on contiguous tensors, so a strided parameter is stepped in a contiguous copy written back.
+     */
+    private long stepOne(Tensor p, Tensor g, Tensor mt, Tensor ct, boolean first) {
+        try (var scope = GradMode.noGrad()) {
+            Tensor pc = p.isContiguous() ? p.detach() : p.detach().contiguous();
+            Tensor gc = (g.backend() == p.backend() ? g : g.to(p.backend())).contiguous();
+            long flips = p.backend().bopStep(pc, gc, mt, ct, ar, tau, first);
+            if (pc.storage() == p.storage()) p.storage().bumpVersion();
+            else p.detach().copyFrom(pc);
+            mt.storage().bumpVersion();
+            ct.storage().bumpVersion();
+            return flips;
         }
-        return flips;
-    }
-
-    private long stepF64(double[] p, int po, double[] g, int go, double[] m, int mo, long[] c, int co, int n, boolean first) {
-        final double y = ar, keep = 1.0 - ar, t = tau;
-        long flips = 0;
-        for (int i = 0; i < n; i++) {
-            double gi = g[go + i];
-            double mi = first ? gi + gi * y : m[mo + i] * keep + gi * y;
-            m[mo + i] = mi;
-            double pi = p[po + i];
-            if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
-                p[po + i] = -pi;
-                c[co + i]++;
-                flips++;
-            }
-        }
-        return flips;
-    }
-
-    /** sign with sign(+-0) = 0 (and sign(NaN) = 0, which never matters: |NaN| >= tau is false). */
-    static int sign(double x) {
-        return x > 0 ? 1 : x < 0 ? -1 : 0;
     }
 
     @Override

@@ -2,8 +2,10 @@ package peekaboo.backend;
 
 import java.util.Map;
 import java.util.SplittableRandom;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -13,6 +15,9 @@ import peekaboo.ops.Normalization;
 import peekaboo.ops.Pooling;
 import peekaboo.ops.Sorting;
 import peekaboo.ops.Views;
+import peekaboo.optim.Bop;
+import peekaboo.pab.psg.PsgConvolution;
+import peekaboo.pab.psg.Quantizer;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -276,6 +281,96 @@ public abstract class BackendConformanceProperties {
             double kth = Sorting.kthSmallest(in[0], k);
             return new Tensor[] {s.values(), s.indices(), t.values(), t.indices(), Tensor.scalar(DType.F64, kth)};
         }, x);
+    }
+
+    // ---------------------------------------------------------------- PaB kernels: bit-exact (spec sections 3 and 4)
+
+    @Property(tries = 12)
+    void psgQuantiserBitExact(@ForAll("seeds") long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int bits = r.nextInt(3) == 0 ? 17 + r.nextInt(15) : 1 + r.nextInt(16);
+        boolean signed = r.nextBoolean();
+        float max = (float) Math.scalb(1.0, r.nextInt(7) - 3);  // a power of two: the ties below are exact
+        Tensor x = PabInputs.quantiserInput(r, Conformance.shape(r, 1, 4, 7), bits, max, signed);
+        c().checkExact("PSG quantiser (kernel, scales, strided input)", in -> {
+            Tensor v = in[0], out = Tensor.zeros(v.backend(), DType.F32, v.shape());
+            v.backend().quantize(v, bits, max, signed, out);
+            return new Tensor[] {out, Quantizer.quantize(v, bits, max, signed), Quantizer.quantizeInput(strided(v), bits, signed),
+                    Quantizer.quantizeGrad(v, bits), Tensor.scalar(DType.F32, Quantizer.inputScale(v)), Tensor.scalar(DType.F32, Quantizer.gradScale(v))};
+        }, x);
+    }
+
+    @Property(tries = 12)
+    void psgCombineBitExact(@ForAll("seeds") long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        DType dt = floatType(r);
+        int[] shape = Conformance.shape(r, 1, 4, 6);
+        Tensor msb = PabInputs.gradient(r, dt, shape), exact = PabInputs.gradient(r, dt, shape);
+        double[] m = msb.toDoubleArray();
+        double[] ts = {0, Math.abs(m[r.nextInt(m.length)]), 1e-3, Double.NaN};  // 0 keeps all; |msb[k]| is a tie
+        double t = ts[r.nextInt(ts.length)], v = new double[] {0, 1e-7, 0.05, 0.5}[r.nextInt(4)];
+        boolean sparsify = r.nextBoolean(), takeSign = r.nextBoolean(), noExact = (sparsify || t == 0) && r.nextBoolean();
+        c().checkExact("PSG combine (kernel, PsgConvolution.combine)", in -> {
+            Tensor out = Tensor.zerosLike(in[0]);
+            in[0].backend().psgCombine(in[0], noExact ? null : in[1], t, sparsify, takeSign, out);
+            return new Tensor[] {out, PsgConvolution.combine(in[0], in[1], v, sparsify, takeSign)};
+        }, msb, exact);
+    }
+
+    @Property(tries = 12)
+    void bopStepBitExact(@ForAll("seeds") long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        DType dt = floatType(r);
+        int[] shape = Conformance.shape(r, 1, 4, 6);
+        double ar = new double[] {1e-3, 0.5, 0.3, 0.9}[r.nextInt(4)];
+        Tensor p = PabInputs.gradient(r, dt, shape), g0 = PabInputs.gradient(r, dt, shape), g1 = PabInputs.gradient(r, dt, shape),
+                g2 = PabInputs.gradient(r, dt, shape), counts = Conformance.indices(seed, 5, shape);
+        double[] first = g0.toDoubleArray();
+        // with ar 0.5 the first m is exactly 1.5 g: tau = 1.5 |g[k]| is a tie of |m| >= tau
+        double tau = new double[] {0, 1e-6, 0.01, 1.5 * Math.abs(first[r.nextInt(first.length)])}[r.nextInt(4)];
+        c().checkExact("Bop step (kernel, optimiser, state dict)", in -> {
+            Tensor pk = in[0].clone(), m = Tensor.zerosLike(pk), ck = in[4].clone();
+            long[] flips = new long[3];
+            for (int k = 0; k < 3; k++) flips[k] = pk.backend().bopStep(pk, in[1 + k], m, ck, ar, tau, k == 0);
+            // the optimiser: a strided parameter and gradient, a checkpoint taken and loaded on the backend
+            Tensor w = strided(in[0].clone()).requiresGrad(true);
+            Bop bop = new Bop(Map.of("w", w), ar, tau);
+            long[] bopFlips = new long[3];
+            for (int k = 0; k < 2; k++) {
+                w.setGrad(strided(in[1 + k]));
+                bop.step();
+                bopFlips[k] = bop.flipsLastStep();
+            }
+            Map<String, Tensor> state = bop.stateDict();
+            assertSame(Backends.cpu(), state.get("bop.m.w").backend(), "m is saved as a CPU snapshot");
+            assertSame(Backends.cpu(), state.get("bop.flip_count.w").backend(), "flip counts are saved as a CPU snapshot");
+            Tensor w2 = w.detach().clone().requiresGrad(true);
+            Bop resumed = new Bop(Map.of("w", w2), ar, tau);
+            resumed.loadStateDict(state);
+            w2.setGrad(in[3]);
+            resumed.step();
+            bopFlips[2] = resumed.flipsLastStep();
+            return new Tensor[] {pk, m, ck, Tensor.of(flips, 3), w.detach(), w2.detach(), resumed.flipCounts().get("w"), Tensor.of(bopFlips, 3),
+                    state.get("bop.m.w").to(pk.backend())};
+        }, p, g0, g1, g2, counts);
+    }
+
+    /** Three PaB steps of PsgResNet20 (SynFlow 0.3, Bop, the seed's PSG flags), batch 8 of 3x16x16: see {@link PabSteps#assertClose}. */
+    @Example
+    void fewPabTrainingStepsOfPsgResNet20() {
+        for (long seed : new long[] {1, 10}) {  // two where a ReLU kink makes the backends part after step 1 on PoCL
+            Tensor x = Conformance.randn(seed, DType.F32, 8, 3, 16, 16), y = Conformance.indices(seed + 1, 10, 8);
+            PabSteps.Result[] r = new PabSteps.Result[2];
+            Backend[] on = {Backends.cpu(), c().backend()};
+            for (int b = 0; b < 2; b++) {
+                int i = b;
+                Conformance.runOn(on[b], in -> {
+                    r[i] = PabSteps.run(in[0], in[1], seed * 13, 3);
+                    return new Tensor[0];
+                }, new Tensor[] {x, y});
+            }
+            PabSteps.assertClose(r[0], r[1], c().backend().name());
+        }
     }
 
     @Property(tries = 3)

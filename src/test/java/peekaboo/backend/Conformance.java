@@ -66,7 +66,43 @@ public final class Conformance {
         check(op, tol(dtype), tol(dtype), f, inputs);
     }
 
-    private static Tensor[] runOn(Backend b, Function<Tensor[], Tensor[]> f, Tensor[] inputs) {
+    /**
+     * Like {@link #check} but bit for bit: float outputs must have the same bits as the CPU's (any NaN
+     * matches any NaN; +0 and -0 differ), for the kernels whose rounding is fixed elementwise.
+     */
+    public void checkExact(String op, Function<Tensor[], Tensor[]> f, Tensor... inputs) {
+        Tensor[] expected = runOn(Backends.cpu(), f, inputs), actual;
+        try {
+            actual = runOn(backend, f, inputs);
+        } catch (UnsupportedOperationException e) {
+            if (skipList.containsKey(op)) {
+                skipped.merge(op, 1, Integer::sum);
+                return;
+            }
+            throw new AssertionError(op + " is not supported by backend " + backend.name() + " and is not on its skip list: " + e.getMessage(), e);
+        }
+        assertEquals(expected.length, actual.length, op + ": number of outputs");
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] == null) continue;
+            String what = op + " output " + i;
+            assertArrayEquals(expected[i].shape(), actual[i].shape(), what + ": shape");
+            assertEquals(expected[i].dtype(), actual[i].dtype(), what + ": dtype");
+            if (!expected[i].dtype().isFloating()) {
+                assertArrayEquals(expected[i].toLongArray(), actual[i].toLongArray(), what + ": values");
+                continue;
+            }
+            double[] e = expected[i].toDoubleArray(), a = actual[i].toDoubleArray();
+            for (int j = 0; j < e.length; j++) {
+                if (Double.doubleToLongBits(e[j]) != Double.doubleToLongBits(a[j])) {
+                    fail(what + " differs at flat index " + j + " of shape " + Shape.str(expected[i].shape()) + ": cpu " + e[j] + ", got " + a[j]
+                            + " (bit-exact comparison)");
+                }
+            }
+        }
+    }
+
+    /** Runs f with copies of the host inputs on backend b, with b as the default backend (as {@link #check} does). */
+    public static Tensor[] runOn(Backend b, Function<Tensor[], Tensor[]> f, Tensor[] inputs) {
         Backend previous = Backends.getDefault();
         Backends.setDefault(b);
         try {

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import peekaboo.backend.Backends;
+import peekaboo.backend.opencl.OpenClRequired;
 import peekaboo.io.SafeTensors;
 import peekaboo.models.InitMethod;
 import peekaboo.models.Models;
@@ -66,6 +70,44 @@ class GradCommandTest {
                 "--msb-bits", "32", "--msb-bits-grad", "32", "--psg-no-take-sign");
         assertTrue(r[1].matches("(?s).*\\n  conv1\\.weight\\s+432\\s+1\\.0000\\s+100\\.00%.*"), r[1]);
         assertTrue(r[1].contains("mean cosine over 21 conv layers: 1.0000"), r[1]);
+    }
+
+    /** `pab grad --device D` computes on D (the default backend it selects) and writes what the cpu writes, within float32 noise. */
+    @Test
+    void runsOnTheDeviceGiven(@TempDir Path dir) {
+        Path b = batch(dir), w = weights(dir, "PsgResNet20");
+        try {
+            Map<String, Tensor> cpu = grads(dir, b, w, "cpu");
+            List<String> devices = new ArrayList<>(List.of("aparapi"));
+            if (OpenClRequired.unavailableReason() == null) devices.add("opencl");
+            for (String d : devices) {
+                Map<String, Tensor> g = grads(dir, b, w, d);
+                assertEquals(d, Backends.getDefault().name(), "--device selects the backend");
+                assertEquals(cpu.get("loss").item(), g.get("loss").item(), 1e-5 * Math.abs(cpu.get("loss").item()), d + ": loss");
+                assertArrayEquals(cpu.get("logits").toFloatArray(), g.get("logits").toFloatArray(), 1e-4f, d + ": logits");
+                assertEquals(cpu.keySet(), g.keySet());
+                cpu.forEach((k, t) -> {
+                    float[] e = t.toFloatArray(), a = g.get(k).toFloatArray();
+                    float max = 0;
+                    for (float v : e) max = Math.max(max, Math.abs(v));
+                    assertArrayEquals(e, a, 1e-2f * max + 1e-6f, d + ": " + k);  // PSG: a quantisation level may move (spec section 0)
+                });
+            }
+            String[] r = PruneCommandTest.run("grad", "--arch", "PsgResNet20", "--batch", b.toString(), "--out", "x.safetensors", "--device", "quantum");
+            assertEquals("2", r[0]);
+            assertTrue(r[2].startsWith("pab grad: --device must be cpu, opencl"), r[2]);
+        } finally {
+            Backends.setDefault(Backends.cpu());
+        }
+    }
+
+    private static Map<String, Tensor> grads(Path dir, Path batch, Path weights, String device) {
+        Path out = dir.resolve("g-" + device + ".safetensors");
+        String[] r = PruneCommandTest.run("grad", "--arch", "PsgResNet20", "--resume", weights.toString(), "--batch", batch.toString(), "--out", out.toString(),
+                "--msb-bits", "8", "--msb-bits-weight", "8", "--msb-bits-grad", "16", "--psg-threshold", "1e-7", "--psg-sparsify", "--psg-no-take-sign",
+                "--device", device);
+        assertEquals("0", r[0], r[2]);
+        return SafeTensors.read(out);
     }
 
     @Test

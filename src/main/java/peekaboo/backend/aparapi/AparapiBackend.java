@@ -35,6 +35,9 @@ public final class AparapiBackend implements Backend {
     private final ElementwiseKernel elementwise = new ElementwiseKernel();
     private final ReduceKernel reduce = new ReduceKernel();
     private final GemmKernel gemm = new GemmKernel();
+    private final QuantizeKernel quantize = new QuantizeKernel();
+    private final PsgCombineKernel psgCombine = new PsgCombineKernel();
+    private final BopKernel bop = new BopKernel();
     private final Set<String> fallbacks = ConcurrentHashMap.newKeySet();
     private final Map<String, String> modes = new ConcurrentHashMap<>();
 
@@ -262,6 +265,83 @@ public final class AparapiBackend implements Backend {
             if (d) { k.ad = st(a).f64; k.bd = st(b).f64; k.cd = st(out).f64; k.af = k.bf = k.cf = new float[1]; }
             else { k.af = st(a).f32; k.bf = st(b).f32; k.cf = st(out).f32; k.ad = k.bd = k.cd = new double[1]; }
             execute("gemm", k, out.numel());
+        }
+    }
+
+    // ------------------------------------------------------------------ PaB kernels (spec sections 3 and 4)
+
+    @Override
+    public void quantize(Tensor x, int bits, double max, boolean signed, Tensor out) {
+        if (x.dtype() != DType.F32) {
+            throw new UnsupportedOperationException("the PSG quantiser kernel is defined for float32 tensors, got " + x.dtype());
+        }
+        QuantizeKernel k = quantize;
+        synchronized (k) {
+            // the constants exactly as the CPU reference computes them, in float32
+            float mx = (float) max;
+            k.min = signed ? -mx : 0f;
+            k.delta = (mx - k.min) / Math.scalb(1f, bits);
+            k.top = Math.scalb(1f, bits) - 1;
+            k.x = st(x).f32;
+            k.xo = x.offset();
+            k.out = st(out).f32;
+            k.oo = out.offset();
+            execute("quantize", k, x.numel());
+        }
+    }
+
+    @Override
+    public void psgCombine(Tensor msb, Tensor exact, double t, boolean sparsify, boolean takeSign, Tensor out) {
+        if (!floating(msb.dtype())) throw new UnsupportedOperationException("the PSG combine kernel needs float32 or float64, got " + msb.dtype());
+        boolean useExact = exact != null && !sparsify;
+        Tensor e = useExact ? exact : msb;
+        PsgCombineKernel k = psgCombine;
+        synchronized (k) {
+            boolean d = msb.dtype() == DType.F64;
+            k.useDouble = d ? 1 : 0;
+            k.useExact = useExact ? 1 : 0;
+            k.takeSign = takeSign ? 1 : 0;
+            k.mo = msb.offset();
+            k.eo = e.offset();
+            k.oo = out.offset();
+            k.td = t;
+            k.tf = (float) t;
+            if (d) { k.md = st(msb).f64; k.ed = st(e).f64; k.od = st(out).f64; k.mf = k.ef = k.of = new float[1]; }
+            else { k.mf = st(msb).f32; k.ef = st(e).f32; k.of = st(out).f32; k.md = k.ed = k.od = new double[1]; }
+            execute("psgCombine", k, msb.numel());
+        }
+    }
+
+    @Override
+    public long bopStep(Tensor p, Tensor g, Tensor m, Tensor flipCounts, double ar, double tau, boolean firstStep) {
+        if (!floating(p.dtype())) throw new UnsupportedOperationException("the Bop step needs float32 or float64, got " + p.dtype());
+        int n = p.numel(), items = Math.min(n, 4096);
+        if (n == 0) return 0;
+        BopKernel k = bop;
+        synchronized (k) {
+            boolean d = p.dtype() == DType.F64;
+            k.useDouble = d ? 1 : 0;
+            k.first = firstStep ? 1 : 0;
+            k.po = p.offset();
+            k.go = g.offset();
+            k.mo = m.offset();
+            k.co = flipCounts.offset();
+            k.n = n;
+            k.stride = items;
+            k.yd = ar;
+            k.keepd = 1.0 - ar;
+            k.td = tau;
+            k.yf = (float) ar;
+            k.keepf = (float) (1.0 - ar);
+            k.tf = (float) tau;
+            k.counts = st(flipCounts).i64;
+            k.partial = new int[items];
+            if (d) { k.pd = st(p).f64; k.gd = st(g).f64; k.md = st(m).f64; k.pf = k.gf = k.mf = new float[1]; }
+            else { k.pf = st(p).f32; k.gf = st(g).f32; k.mf = st(m).f32; k.pd = k.gd = k.md = new double[1]; }
+            execute("bopStep", k, items);
+            long total = 0;
+            for (int f : k.partial) total += f;
+            return total;
         }
     }
 

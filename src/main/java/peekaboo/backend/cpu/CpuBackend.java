@@ -255,6 +255,19 @@ public final class CpuBackend implements Backend {
     @Override
     public void sort(Tensor x, boolean descending, Tensor out, Tensor indices) { Select.sortRows(this, x, descending, out, indices); }
 
+    @Override
+    public void quantize(Tensor x, int bits, double max, boolean signed, Tensor out) { PabKernels.quantize(x, bits, max, signed, out); }
+
+    @Override
+    public void psgCombine(Tensor msb, Tensor exact, double t, boolean sparsify, boolean takeSign, Tensor out) {
+        PabKernels.psgCombine(msb, exact, t, sparsify, takeSign, out);
+    }
+
+    @Override
+    public long bopStep(Tensor p, Tensor g, Tensor m, Tensor flipCounts, double ar, double tau, boolean firstStep) {
+        return PabKernels.bopStep(p, g, m, flipCounts, ar, tau, firstStep);
+    }
+
     static UnsupportedOperationException unsupported(String op, DType dtype) {
         return new UnsupportedOperationException(op + " is not defined for " + dtype + " tensors; convert to float32 or float64 first");
     }

@@ -32,6 +32,7 @@ public final class OpenClBackend implements Backend {
     private volatile OpenClDevice device;
     private final AtomicLong live = new AtomicLong();
     private final OpenClKernels kernels = new OpenClKernels(this);
+    private final OpenClPab pab = new OpenClPab(this);
 
     OpenClBackend(String name, OpenClPlatforms.DeviceInfo info) {
         this.name = name;
@@ -328,6 +329,21 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void sort(Tensor x, boolean descending, Tensor out, Tensor indices) { kernels.sort(x, descending, out, indices); }
+
+    // ------------------------------------------------------------------ PaB: OpenClPab
+
+    @Override
+    public void quantize(Tensor x, int bits, double max, boolean signed, Tensor out) { pab.quantize(x, bits, max, signed, out); }
+
+    @Override
+    public void psgCombine(Tensor msb, Tensor exact, double t, boolean sparsify, boolean takeSign, Tensor out) {
+        pab.psgCombine(msb, exact, t, sparsify, takeSign, out);
+    }
+
+    @Override
+    public long bopStep(Tensor p, Tensor g, Tensor m, Tensor flipCounts, double ar, double tau, boolean firstStep) {
+        return pab.bopStep(p, g, m, flipCounts, ar, tau, firstStep);
+    }
 
     /** Writes a contiguous host (CPU-backend) tensor into the fresh contiguous tensor dst of the same dtype. */
     void copyFromHost(Tensor host, Tensor dst) {

@@ -32,6 +32,8 @@ final class OpenClDevice {
     final cl_context context;
     final cl_command_queue queue;
     final boolean fp64;
+    /** Whether float32 division and sqrt can be built correctly rounded (CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT). */
+    final boolean exactFloatDivide;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
@@ -41,6 +43,7 @@ final class OpenClDevice {
     OpenClDevice(OpenClPlatforms.DeviceInfo info) {
         this.info = info;
         this.fp64 = info.fp64();
+        this.exactFloatDivide = (OpenClPlatforms.deviceLong(info.deviceId(), CL_DEVICE_SINGLE_FP_CONFIG) & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
         try {
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL_CONTEXT_PLATFORM, info.platformId());
@@ -69,7 +72,8 @@ final class OpenClDevice {
         if (p != null) return p;
         if ("double".equals(type) && !fp64) throw noFp64();
         String source = resource("common.cl") + "\n" + resource(file + ".cl");
-        String options = "-DHAS_FP64=" + (fp64 ? 1 : 0) + (type == null ? "" : " -DT=" + type);
+        String options = "-DHAS_FP64=" + (fp64 ? 1 : 0) + (type == null ? "" : " -DT=" + type)
+                + ("pab".equals(file) && !fp64 && exactFloatDivide ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
         p = build(file + ".cl", source, options);
         programs.put(key, p);
         return p;

@@ -77,19 +77,39 @@ public final class PsgConvolution {
                 msb = Convolution.weightGrad(qx, qg, g);
             }
             if (config.needsExactGradient()) exact = Convolution.weightGrad(x, gy, g);
-            Tensor result;
-            if (msb == null) {
-                result = exact;
-            } else if (config.relativeThreshold() == 0) {
-                result = msb; // keep = |G_msb| >= 0 everywhere
-            } else {
-                Tensor abs = msb.abs();
-                // t = |v| * max|G_msb|, rounded to the gradient's dtype as PyTorch's scalar-times-tensor
-                double t = abs.max().mul(abs.scalarLike(config.relativeThreshold())).item();
-                Tensor keep = abs.ge(t);
-                result = Tensor.where(keep, msb, config.sparsify() ? Tensor.zerosLike(msb) : exact);
-            }
-            return config.takeSign() ? result.sign() : result;
+            return combine(msb != null ? msb : exact, msb != null ? exact : null, msb != null ? config.relativeThreshold() : 0,
+                    config.sparsify(), config.takeSign());
         }
+    }
+
+    /**
+     * G from G_msb and G_exact (null where never selected) with the relative threshold v (spec section 4), as one
+     * backend kernel ({@code Backend.psgCombine}): t = |v| max|G_msb| where the threshold is non-zero (abs and
+     * MAX on the backend, one scalar read), then keep, where and sign in one pass. Bit for bit {@link #combineOps}.
+     */
+    public static Tensor combine(Tensor msb, Tensor exact, double v, boolean sparsify, boolean takeSign) {
+        double t = v == 0 ? 0 : threshold(msb, v);
+        if (t == 0 && !takeSign) return msb; // keep = |G_msb| >= 0 everywhere
+        Tensor out = Tensor.zeros(msb.backend(), msb.dtype(), msb.shape());
+        msb.backend().psgCombine(msb.contiguous(), exact == null ? null : exact.contiguous(), t, sparsify, takeSign, out);
+        return out;
+    }
+
+    /** t = |v| * max|G_msb|, rounded to the gradient's dtype as PyTorch's scalar-times-tensor. */
+    private static double threshold(Tensor msb, double v) {
+        Tensor abs = msb.abs();
+        return abs.max().mul(abs.scalarLike(Math.abs(v))).item();
+    }
+
+    /** The definition of {@link #combine} from tensor ops: keep = |G_msb| >= t; where(keep, G_msb, sparsify ? 0 : G_exact); sign. */
+    public static Tensor combineOps(Tensor msb, Tensor exact, double v, boolean sparsify, boolean takeSign) {
+        Tensor result;
+        if (v == 0) {
+            result = msb; // keep = |G_msb| >= 0 everywhere
+        } else {
+            Tensor keep = msb.abs().ge(threshold(msb, v));
+            result = Tensor.where(keep, msb, sparsify ? Tensor.zerosLike(msb) : exact);
+        }
+        return takeSign ? result.sign() : result;
     }
 }

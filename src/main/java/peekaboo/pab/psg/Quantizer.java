@@ -1,11 +1,7 @@
 package peekaboo.pab.psg;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.cpu.CpuStorage;
-import peekaboo.backend.cpu.Parallel;
-import peekaboo.backend.cpu.Sgemm;
+import peekaboo.backend.cpu.PabKernels;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -17,16 +13,14 @@ import peekaboo.tensor.Tensor;
  * comes back unchanged, 32 bits or more return x. Each step rounds to x's dtype, as PyTorch does.
  *
  * <p>The {@code *Ops} methods compose the quantiser from ordinary tensor ops: they are the living
- * definition and serve every dtype and backend. The others are fused single-pass loops for contiguous
- * float32 data (the training path); {@code QuantizerProperties} checks that both agree bit for bit.
+ * definition and serve every dtype and backend. The others are the training path for float32 data on any
+ * backend: the per-sample scales from MAX and MIN reductions where the tensor lives (only 2N values reach
+ * the host), then one pass of the backend's quantiser kernel ({@code Backend.quantize});
+ * {@code QuantizerProperties} checks that both agree bit for bit, the conformance suite every backend.
  * Scales follow the engine's float32 mean (a sum accumulated in double, rounded, divided by N in float32);
  * PyTorch sums in float32, so the two scales may differ in the last bit.
  */
 public final class Quantizer {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** 2^23: for 0 <= t < 2^23, (t + 2^23) - 2^23 is rint(t) (round half to even) in float32. */
-    private static final float RINT_MAGIC = 8388608f;
-
     private Quantizer() {}
 
     // ------------------------------------------------------------------ the definition, from tensor ops
@@ -52,81 +46,65 @@ public final class Quantizer {
         return Tensor.where(x.eq(0.0), Tensor.zerosLike(q), q);
     }
 
-    // ------------------------------------------------------------------ fused float32 kernels
+    // ------------------------------------------------------------------ the fused float32 path, on the tensor's backend
 
     /** The input scale as a float32 value (see {@link #inputScaleOps}). */
     public static float inputScale(Tensor x) {
         if (!fast(x)) return (float) inputScaleOps(x).item();
-        return mean(sampleMaxima(x));
+        return mean(sampleMaxima(x.detach().contiguous()));
     }
 
     /** The output-gradient scale as a float32 value (see {@link #gradScaleOps}). */
     public static float gradScale(Tensor g) {
         if (!fast(g)) return (float) gradScaleOps(g).item();
-        return max(sampleMaxima(g));
+        return max(sampleMaxima(g.detach().contiguous()));
     }
 
-    /** Q(x, bits, max, signed): one pass over contiguous float32 data; other tensors go through {@link #quantizeOps}. */
+    /** Q(x, bits, max, signed): the backend's quantiser kernel for float32 data; other tensors go through {@link #quantizeOps}. */
     public static Tensor quantize(Tensor x, int bits, double max, boolean signed) {
         if (bits >= 32) return x.detach();
         if (!fast(x)) return quantizeOps(x, bits, Tensor.full(x.dtype(), max).to(x.backend()), signed);
-        if (allZero(sampleMaxima(x))) return x.detach();
-        return quantizeFloats(x, bits, (float) max, signed);
+        Tensor c = x.detach().contiguous();
+        if (allZero(sampleMaxima(c))) return x.detach();
+        return quantizeFloats(c, bits, (float) max, signed);
     }
 
     /** Q(x) with the input scale: PSG's quantised conv input. */
     public static Tensor quantizeInput(Tensor x, int bits, boolean signed) {
         if (bits >= 32) return x.detach();
         if (!fast(x)) return quantizeOps(x, bits, inputScaleOps(x), signed);
-        float[] maxima = sampleMaxima(x);
-        return allZero(maxima) ? x.detach() : quantizeFloats(x, bits, mean(maxima), signed);
+        Tensor c = x.detach().contiguous();
+        float[] maxima = sampleMaxima(c);
+        return allZero(maxima) ? x.detach() : quantizeFloats(c, bits, mean(maxima), signed);
     }
 
     /** Q(g) with the output-gradient scale, signed: PSG's quantised output gradient. */
     public static Tensor quantizeGrad(Tensor g, int bits) {
         if (bits >= 32) return g.detach();
         if (!fast(g)) return quantizeOps(g, bits, gradScaleOps(g), true);
-        float[] maxima = sampleMaxima(g);
-        return allZero(maxima) ? g.detach() : quantizeFloats(g, bits, max(maxima), true);
+        Tensor c = g.detach().contiguous();
+        float[] maxima = sampleMaxima(c);
+        return allZero(maxima) ? g.detach() : quantizeFloats(c, bits, max(maxima), true);
     }
 
     private static boolean fast(Tensor t) {
         return t.dtype() == DType.F32 && t.dim() >= 1 && t.size(0) > 0;
     }
 
-    /** Host view of a float32 tensor's elements: the storage itself when contiguous in host memory, else a copy. */
-    private static float[] floats(Tensor t) {
-        return t.storage() instanceof CpuStorage s && t.isContiguous() ? s.floats() : t.toFloatArray();
-    }
-
-    private static int base(Tensor t) {
-        return t.storage() instanceof CpuStorage && t.isContiguous() ? t.offset() : 0;
-    }
-
-    /** max |x| of each sample (over every dimension but the first). */
+    /**
+     * max |x| of each sample of a contiguous float32 tensor (over every dimension but the first; NaN
+     * propagates, as torch's max), computed where x lives: MAX and MIN reductions of each sample on the backend
+     * (max |x| = max(max x, -min x), no temporary), and only 2N values come to the host; on the CPU one fused
+     * pass.
+     */
     static float[] sampleMaxima(Tensor x) {
-        float[] a = floats(x);
-        int off = base(x), n = x.size(0), per = x.numel() / n;
-        float[] out = new float[n];
-        Parallel.forRange(n, (s0, s1) -> {
-            for (int s = s0; s < s1; s++) out[s] = maxAbs(a, off + s * per, per);
-        });
-        return out;
-    }
-
-    /** max |a[from .. from + len)| (NaN propagates, as torch's max). */
-    private static float maxAbs(float[] a, int from, int len) {
-        int i = 0;
-        float m = 0;
-        if (Sgemm.SIMD && len >= F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int bound = F.loopBound(len); i < bound; i += F.length()) {
-                acc = acc.max(FloatVector.fromArray(F, a, from + i).abs());
-            }
-            m = acc.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < len; i++) m = Math.max(m, Math.abs(a[from + i]));
-        return m;
+        int n = x.size(0);
+        if (x.numel() == 0) return new float[n];
+        if (x.storage() instanceof CpuStorage) return PabKernels.sampleMaxAbs(x);
+        Tensor rows = x.reshape(n, -1);
+        float[] hi = rows.max(1, false).values().toFloatArray(), lo = rows.min(1, false).values().toFloatArray();
+        for (int i = 0; i < n; i++) hi[i] = Math.max(hi[i], -lo[i]);
+        return hi;
     }
 
     private static boolean allZero(float[] maxima) {
@@ -147,39 +125,10 @@ public final class Quantizer {
         return m;
     }
 
+    /** Q(x) of contiguous float32 x by the backend's quantiser kernel, into a new tensor on x's backend. */
     private static Tensor quantizeFloats(Tensor x, int bits, float max, boolean signed) {
-        float[] a = floats(x);
-        int off = base(x), n = x.numel();
         Tensor out = Tensor.zeros(x.backend(), DType.F32, x.shape());
-        boolean direct = out.storage() instanceof CpuStorage;
-        float[] o = direct ? ((CpuStorage) out.storage()).floats() : new float[n];
-        float min = signed ? -max : 0f;
-        float delta = (max - min) / Math.scalb(1f, bits);
-        float top = Math.scalb(1f, bits) - 1;
-        boolean simd = Sgemm.SIMD && bits <= 23;
-        int chunks = Math.max(1, Math.min(Parallel.threads() * 4, n / 16384));
-        Parallel.forEachTask(chunks, c -> {
-            int i0 = (int) ((long) n * c / chunks), i1 = (int) ((long) n * (c + 1) / chunks), i = i0;
-            if (simd) {
-                FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
-                FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
-                FloatVector zero = FloatVector.zero(F);
-                for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
-                    FloatVector v = FloatVector.fromArray(F, a, off + i);
-                    FloatVector t = v.sub(vmin).div(vdelta).max(zero).min(vtop);
-                    FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
-                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(o, i);
-                }
-            }
-            for (; i < i1; i++) {
-                float v = a[off + i];
-                if (v == 0) continue; // preserved zero (out is zero-filled)
-                float t = (v - min) / delta;
-                t = Math.min(Math.max(t, 0f), top);
-                o[i] = (float) Math.rint(t) * delta + min;
-            }
-        });
-        if (!direct) out.copyFrom(Tensor.of(o, x.shape()));
+        x.backend().quantize(x, bits, max, signed, out);
         return out;
     }
 }

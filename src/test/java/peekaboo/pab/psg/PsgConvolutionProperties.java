@@ -1,6 +1,7 @@
 package peekaboo.pab.psg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,22 @@ class PsgConvolutionProperties {
         Tensor[] grads = fused(c);
         float[] expected = c.mask().mul(referenceG(c)).toFloatArray();
         assertArrayEquals(expected, grads[0].toFloatArray(), 0f, () -> "weight gradient, " + c.g() + " " + c.config());
+    }
+
+    @Property(tries = 100)
+    void fusedCombineEqualsTheDefinitionFromTensorOps(@ForAll long seed) {
+        Case c = Case.random(seed);
+        PsgConfig cfg = c.config();
+        Tensor msb = Convolution.weightGrad(Quantizer.quantizeInput(c.x(), cfg.msbBits(), c.signed()), Quantizer.quantizeGrad(c.gy(), cfg.msbBitsGrad()), c.g());
+        Tensor exact = Convolution.weightGrad(c.x(), c.gy(), c.g());
+        for (double v : new double[] {0, 1e-7, 0.05, 1}) {  // v = 1: the largest entry is a tie of |G_msb| >= t
+            float[] ops = PsgConvolution.combineOps(msb, exact, v, cfg.sparsify(), cfg.takeSign()).toFloatArray();
+            float[] fused = PsgConvolution.combine(msb, exact, v, cfg.sparsify(), cfg.takeSign()).toFloatArray();
+            for (int i = 0; i < ops.length; i++) {
+                int at = i;
+                assertEquals(Float.floatToIntBits(ops[i]), Float.floatToIntBits(fused[i]), () -> "entry " + at + ", v " + v + ", " + cfg);
+            }
+        }
     }
 
     @Property(tries = 100)

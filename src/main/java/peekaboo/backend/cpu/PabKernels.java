@@ -1,0 +1,176 @@
+package peekaboo.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import peekaboo.tensor.DType;
+import peekaboo.tensor.Tensor;
+
+/**
+ * The PaB kernels on the CPU, the reference for every backend: PSG's quantiser and weight-gradient
+ * combine (spec section 4) and the Bop step (spec section 3), each one pass over contiguous data.
+ * Float32 arithmetic is float32 with every product and sum rounded (Java never contracts to fma).
+ */
+public final class PabKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** 2^23: for 0 <= t < 2^23, (t + 2^23) - 2^23 is rint(t) (round half to even) in float32. */
+    private static final float RINT_MAGIC = 8388608f;
+    /** Elements per parallel task. */
+    private static final int TASK = 16384;
+
+    private PabKernels() {}
+
+    private static CpuStorage st(Tensor t) { return CpuBackend.st(t); }
+
+    private static int tasks(int n) { return Math.max(1, Math.min(Parallel.threads() * 4, n / TASK)); }
+
+    private static int from(int n, int tasks, int c) { return (int) ((long) n * c / tasks); }
+
+    // ------------------------------------------------------------------ PSG quantiser
+
+    static void quantize(Tensor x, int bits, double max, boolean signed, Tensor out) {
+        if (x.dtype() != DType.F32) throw CpuBackend.unsupported("the PSG quantiser kernel", x.dtype());
+        float[] a = st(x).f32, o = st(out).f32;
+        int xo = x.offset(), oo = out.offset(), n = x.numel();
+        float mx = (float) max, min = signed ? -mx : 0f;
+        float delta = (mx - min) / Math.scalb(1f, bits);
+        float top = Math.scalb(1f, bits) - 1;
+        boolean simd = Sgemm.SIMD && bits <= 23;
+        int chunks = tasks(n);
+        Parallel.forEachTask(chunks, c -> {
+            int i0 = from(n, chunks, c), i1 = from(n, chunks, c + 1), i = i0;
+            if (simd) {
+                FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
+                FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
+                FloatVector zero = FloatVector.zero(F);
+                for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, a, xo + i);
+                    FloatVector t = v.sub(vmin).div(vdelta).max(zero).min(vtop);
+                    FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
+                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(o, oo + i);
+                }
+            }
+            for (; i < i1; i++) {
+                float v = a[xo + i];
+                if (v == 0) {
+                    o[oo + i] = 0f;
+                    continue;
+                }
+                float t = (v - min) / delta;
+                t = Math.min(Math.max(t, 0f), top);
+                o[oo + i] = (float) Math.rint(t) * delta + min;
+            }
+        });
+    }
+
+    /**
+     * max |x| of each of the n = x.size(0) samples of a contiguous float32 CPU tensor, in one pass without a
+     * temporary (NaN propagates, as torch's max); the same values as {@code x.abs().flatten(1).max(1)}.
+     */
+    public static float[] sampleMaxAbs(Tensor x) {
+        float[] a = st(x).f32;
+        int off = x.offset(), n = x.size(0), per = n == 0 ? 0 : x.numel() / n;
+        float[] out = new float[n];
+        Parallel.forRange(n, (s0, s1) -> {
+            for (int s = s0; s < s1; s++) out[s] = maxAbs(a, off + s * per, per);
+        });
+        return out;
+    }
+
+    private static float maxAbs(float[] a, int from, int len) {
+        int i = 0;
+        float m = 0;
+        if (Sgemm.SIMD && len >= F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(len); i < bound; i += F.length()) {
+                acc = acc.max(FloatVector.fromArray(F, a, from + i).abs());
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < len; i++) m = Math.max(m, Math.abs(a[from + i]));
+        return m;
+    }
+
+    // ------------------------------------------------------------------ PSG weight-gradient combine
+
+    static void psgCombine(Tensor msb, Tensor exact, double t, boolean sparsify, boolean takeSign, Tensor out) {
+        boolean useExact = exact != null && !sparsify;
+        int n = msb.numel(), mo = msb.offset(), eo = useExact ? exact.offset() : 0, oo = out.offset();
+        if (msb.dtype() == DType.F32) {
+            float[] a = st(msb).f32, e = useExact ? st(exact).f32 : null, o = st(out).f32;
+            float tf = (float) t;
+            boolean all = tf == 0;
+            for (int i = 0; i < n; i++) {
+                float v = a[mo + i];
+                float r = all || Math.abs(v) >= tf ? v : useExact ? e[eo + i] : 0f;
+                o[oo + i] = takeSign ? Math.signum(r) : r;
+            }
+        } else if (msb.dtype() == DType.F64) {
+            double[] a = st(msb).f64, e = useExact ? st(exact).f64 : null, o = st(out).f64;
+            boolean all = t == 0;
+            for (int i = 0; i < n; i++) {
+                double v = a[mo + i];
+                double r = all || Math.abs(v) >= t ? v : useExact ? e[eo + i] : 0.0;
+                o[oo + i] = takeSign ? Math.signum(r) : r;
+            }
+        } else {
+            throw CpuBackend.unsupported("the PSG combine kernel", msb.dtype());
+        }
+    }
+
+    // ------------------------------------------------------------------ Bop
+
+    static long bopStep(Tensor p, Tensor g, Tensor m, Tensor counts, double ar, double tau, boolean first) {
+        int n = p.numel(), chunks = tasks(n);
+        long[] flips = new long[chunks];
+        long[] c = st(counts).i64;
+        int po = p.offset(), go = g.offset(), mo = m.offset(), co = counts.offset();
+        if (p.dtype() == DType.F32) {
+            float[] pa = st(p).f32, ga = st(g).f32, ma = st(m).f32;
+            final float y = (float) ar, keep = (float) (1.0 - ar), t = (float) tau;
+            Parallel.forEachTask(chunks, k -> {
+                long f = 0;
+                for (int i = from(n, chunks, k), end = from(n, chunks, k + 1); i < end; i++) {
+                    float gi = ga[go + i];
+                    float mi = first ? gi + gi * y : ma[mo + i] * keep + gi * y;
+                    ma[mo + i] = mi;
+                    float pi = pa[po + i];
+                    if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
+                        pa[po + i] = -pi;
+                        c[co + i]++;
+                        f++;
+                    }
+                }
+                flips[k] = f;
+            });
+        } else if (p.dtype() == DType.F64) {
+            double[] pa = st(p).f64, ga = st(g).f64, ma = st(m).f64;
+            final double y = ar, keep = 1.0 - ar, t = tau;
+            Parallel.forEachTask(chunks, k -> {
+                long f = 0;
+                for (int i = from(n, chunks, k), end = from(n, chunks, k + 1); i < end; i++) {
+                    double gi = ga[go + i];
+                    double mi = first ? gi + gi * y : ma[mo + i] * keep + gi * y;
+                    ma[mo + i] = mi;
+                    double pi = pa[po + i];
+                    if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
+                        pa[po + i] = -pi;
+                        c[co + i]++;
+                        f++;
+                    }
+                }
+                flips[k] = f;
+            });
+        } else {
+            throw CpuBackend.unsupported("the Bop step", p.dtype());
+        }
+        long total = 0;
+        for (long f : flips) total += f;
+        return total;
+    }
+
+    /** sign with sign(+-0) = 0 (and sign(NaN) = 0, which never matters: |NaN| >= tau is false). */
+    private static int sign(double x) {
+        return x > 0 ? 1 : x < 0 ? -1 : 0;
+    }
+}
