@@ -96,6 +96,28 @@ public interface Backend {
      */
     void batchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb);
 
+    /**
+     * out = max(fma(x, scale[c], shift[c]), 0): {@link #channelAffine} followed by ReLU (batch norm fused
+     * with the ReLU after it). The default composes the two kernels.
+     */
+    default void channelAffineRelu(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+        Tensor affine = Tensor.zeros(this, out.dtype(), out.shape());
+        channelAffine(x, scale, shift, affine);
+        unary(UnaryOp.RELU, affine, 0, 0, out);
+    }
+
+    /**
+     * {@link #batchNormBackward} for batch norm fused with a ReLU: y (contiguous) is the fused output, and the
+     * output gradient gy counts only where y > 0. The default masks gy with separate kernels first.
+     */
+    default void batchNormReluBackward(Tensor x, Tensor y, Tensor gy, Tensor mean, Tensor invstd, Tensor weight,
+                                       Tensor gx, Tensor gw, Tensor gb) {
+        Tensor step = Tensor.zeros(this, y.dtype(), y.shape()), masked = Tensor.zeros(this, gy.dtype(), gy.shape());
+        unary(UnaryOp.STEP, y, 0, 0, step);
+        binary(BinaryOp.MUL, gy, step, masked);
+        batchNormBackward(x, masked, mean, invstd, weight, gx, gw, gb);
+    }
+
     /** The k-th smallest element (1-based) of all elements of x, in double. */
     double kthSmallest(Tensor x, long k);
 

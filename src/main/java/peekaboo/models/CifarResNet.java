@@ -43,7 +43,7 @@ public final class CifarResNet extends Network {
 
     @Override
     protected Tensor compute(Tensor x) {
-        Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
+        Tensor out = bnRelu("bn1", child("conv1").forward(x));
         for (int i = 1; i <= (fourStages ? 4 : 3); i++) out = child("layer" + i).forward(out);
         out = F.avgPool2d(out, out.size(3));
         return child("linear").forward(out.flatten(1, -1));
@@ -71,7 +71,7 @@ public final class CifarResNet extends Network {
 
         @Override
         protected Tensor compute(Tensor x) {
-            Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
+            Tensor out = bnRelu("bn1", child("conv1").forward(x));
             out = child("bn2").forward(child("conv2").forward(out));
             return out.add(child("shortcut").forward(x)).relu();
         }
@@ -91,8 +91,8 @@ public final class CifarResNet extends Network {
 
         @Override
         protected Tensor compute(Tensor x) {
-            Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
-            out = child("bn2").forward(child("conv2").forward(out)).relu();
+            Tensor out = bnRelu("bn1", child("conv1").forward(x));
+            out = bnRelu("bn2", child("conv2").forward(out));
             out = child("bn3").forward(child("conv3").forward(out));
             return out.add(child("shortcut").forward(x)).relu();
         }

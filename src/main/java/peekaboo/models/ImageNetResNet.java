@@ -51,7 +51,7 @@ public final class ImageNetResNet extends Network {
 
     @Override
     protected Tensor compute(Tensor x) {
-        Tensor out = child("maxpool").forward(child("bn1").forward(child("conv1").forward(x)).relu());
+        Tensor out = child("maxpool").forward(bnRelu("bn1", child("conv1").forward(x)));
         for (int i = 1; i <= 4; i++) out = child("layer" + i).forward(out);
         out = child("avgpool").forward(out);
         return child("fc").forward(out.flatten(1, -1));
@@ -69,7 +69,7 @@ public final class ImageNetResNet extends Network {
 
         @Override
         protected Tensor compute(Tensor x) {
-            Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
+            Tensor out = bnRelu("bn1", child("conv1").forward(x));
             out = child("bn2").forward(child("conv2").forward(out));
             Module down = child("downsample");
             return out.add(down == null ? x : down.forward(x)).relu();
@@ -90,8 +90,8 @@ public final class ImageNetResNet extends Network {
 
         @Override
         protected Tensor compute(Tensor x) {
-            Tensor out = child("bn1").forward(child("conv1").forward(x)).relu();
-            out = child("bn2").forward(child("conv2").forward(out)).relu();
+            Tensor out = bnRelu("bn1", child("conv1").forward(x));
+            out = bnRelu("bn2", child("conv2").forward(out));
             out = child("bn3").forward(child("conv3").forward(out));
             Module down = child("downsample");
             return out.add(down == null ? x : down.forward(x)).relu();

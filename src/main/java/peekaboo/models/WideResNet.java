@@ -46,7 +46,7 @@ public final class WideResNet extends Network {
     protected Tensor compute(Tensor x) {
         Tensor out = child("conv1").forward(x);
         for (int i = 1; i <= 3; i++) out = child("layer" + i).forward(out);
-        out = child("bn1").forward(out).relu();
+        out = bnRelu("bn1", out);
         out = F.avgPool2d(out, 8);
         return child("linear").forward(out.flatten(1, -1));
     }
@@ -64,8 +64,8 @@ public final class WideResNet extends Network {
 
         @Override
         protected Tensor compute(Tensor x) {
-            Tensor out = child("conv1").forward(child("bn1").forward(x).relu());
-            out = child("conv2").forward(child("bn2").forward(out).relu());
+            Tensor out = child("conv1").forward(bnRelu("bn1", x));
+            out = child("conv2").forward(bnRelu("bn2", out));
             return out.add(child("shortcut").forward(x));
         }
     }

@@ -28,14 +28,30 @@ public class BatchNorm2d extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
+        countBatch();
+        return Normalization.batchNorm(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
+                isTraining(), momentum, eps);
+    }
+
+    /**
+     * {@code relu(forward(x))} as one fused op in training mode (forward hooks see the ReLU's output). Models
+     * call it where a ReLU follows the batch norm directly.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        countBatch();
+        Tensor y = Normalization.batchNormRelu(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
+                isTraining(), momentum, eps);
+        tellHooks(x, y);
+        return y;
+    }
+
+    private void countBatch() {
         if (isTraining()) {
             try (var scope = GradMode.noGrad()) {
                 Tensor n = buffer("num_batches_tracked");
                 n.copyFrom(n.add(1.0));
             }
         }
-        return Normalization.batchNorm(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
-                isTraining(), momentum, eps);
     }
 
     @Override

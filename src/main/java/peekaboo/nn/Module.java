@@ -26,9 +26,14 @@ public abstract class Module {
     /** Applies the module to its input (and tells any forward hooks of this thread). */
     public final Tensor forward(Tensor x) {
         Tensor y = compute(x);
+        tellHooks(x, y);
+        return y;
+    }
+
+    /** Tells this thread's forward hooks that this module mapped x to y (for forwards other than {@link #forward}). */
+    protected final void tellHooks(Tensor x, Tensor y) {
         List<ForwardHook> hooks = HOOKS.get();
         for (int i = 0; i < hooks.size(); i++) hooks.get(i).after(this, x, y);
-        return y;
     }
 
     /** What the module computes; called through {@link #forward}. */
@@ -79,6 +84,9 @@ public abstract class Module {
     public final Tensor buffer(String name) { return buffers.get(name); }
 
     public final Module child(String name) { return children.get(name); }
+
+    /** relu(child(name).forward(x)) for a BatchNorm2d child, as one fused op ({@link BatchNorm2d#forwardRelu}). */
+    protected final Tensor bnRelu(String name, Tensor x) { return ((BatchNorm2d) child(name)).forwardRelu(x); }
 
     public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 

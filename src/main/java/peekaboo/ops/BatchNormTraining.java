@@ -20,6 +20,15 @@ final class BatchNormTraining {
     private BatchNormTraining() {}
 
     static Tensor apply(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double momentum, double eps) {
+        return apply(x, runningMean, runningVar, weight, bias, momentum, eps, false);
+    }
+
+    /**
+     * With relu: max(batch_norm(x), 0) as one op, the ReLU applied while the normalised value is stored and
+     * its mask applied while the gradient is read (the output y is saved: y > 0 exactly where the ReLU passed).
+     */
+    static Tensor apply(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double momentum, double eps,
+                        boolean relu) {
         int c = x.size(1);
         long n = x.numel() / c;
         Tensor mean64 = Tensor.zeros(x.backend(), DType.F64, c), var64 = Tensor.zeros(x.backend(), DType.F64, c);
@@ -39,23 +48,33 @@ final class BatchNormTraining {
             Tensor alpha = weight == null ? invstd : weight.reshape(c).mul(invstd);
             Tensor shift = bias == null ? Tensor.zerosLike(alpha) : bias.reshape(c);
             Tensor beta = Normalization.channelAffine(mean.neg().reshape(1, c), alpha, shift).reshape(c);
-            y = Normalization.channelAffine(x, alpha, beta);
+            y = relu ? Normalization.channelAffineRelu(x, alpha, beta) : Normalization.channelAffine(x, alpha, beta);
         }
         if (!Autograd.needsGraph(x, weight, bias)) return y;
-        Tensor m = mean, is = invstd;
-        return y.withGradFn(new Node("batch_norm", x, weight, bias) {
+        Tensor m = mean, is = invstd, out = y;
+        return y.withGradFn(new Node(relu ? "batch_norm_relu" : "batch_norm", x, weight, bias) {
             final Tensor sx = save(x), sw = weight == null ? null : save(weight);
             @Override protected Tensor[] backward(Tensor g) {
-                return GradMode.isEnabled() ? differentiable(sx, sw, bias, g, eps) : fused(sx, sw, bias, g, m, is);
+                if (GradMode.isEnabled()) {
+                    // relu'' = 0: the mask is a constant of the graph
+                    Tensor gz = relu ? g.mul(Elementwise.step(out.detach())) : g;
+                    return differentiable(sx, sw, bias, gz, eps);
+                }
+                return fused(sx, relu ? out : null, sw, bias, g, m, is);
             }
         });
     }
 
-    private static Tensor[] fused(Tensor x, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
+    /** The fused backward; y non-null: the ReLU-fused op's output, whose mask applies to g. */
+    private static Tensor[] fused(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
         int c = x.size(1);
         Tensor gx = Tensor.zerosLike(x), gw = Tensor.zeros(x.backend(), x.dtype(), c), gb = Tensor.zeros(x.backend(), x.dtype(), c);
         Tensor w = weight == null ? null : weight.reshape(c).contiguous();
-        x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, w, gx, gw, gb);
+        if (y == null) {
+            x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, w, gx, gw, gb);
+        } else {
+            x.backend().batchNormReluBackward(x, y, g.contiguous(), mean, invstd, w, gx, gw, gb);
+        }
         return new Tensor[] {gx, weight == null ? null : gw.reshape(weight.shape()), bias == null ? null : gb.reshape(bias.shape())};
     }
 

@@ -44,6 +44,12 @@ public final class F {
         return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
+    /** {@code F.relu(F.batch_norm(...))}, one fused op in training mode. */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, double momentum, double eps) {
+        return Normalization.batchNormRelu(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
     public static Tensor logSoftmax(Tensor x, int dim) { return Losses.logSoftmax(x, dim); }
 
     public static Tensor softmax(Tensor x, int dim) { return Losses.softmax(x, dim); }

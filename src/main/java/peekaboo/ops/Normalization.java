@@ -15,6 +15,13 @@ public final class Normalization {
     private Normalization() {}
 
     /** y = fma(x, scale[c], shift[c]) for x [N, C, ...]; scale and shift have C elements. */
+    /** max(fma(x, scale[c], shift[c]), 0) without a graph (the forward of batch norm fused with ReLU). */
+    static Tensor channelAffineRelu(Tensor x, Tensor scale, Tensor shift) {
+        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        x.backend().channelAffineRelu(x.contiguous(), scale.contiguous(), shift.contiguous(), out);
+        return out;
+    }
+
     public static Tensor channelAffine(Tensor x, Tensor scale, Tensor shift) {
         if (x.dim() < 2 || scale.numel() != x.size(1) || shift.numel() != x.size(1)) {
             throw new IllegalArgumentException("channelAffine: input " + Shape.str(x.shape()) + " needs scale and shift of " + (x.dim() < 2 ? "?" : x.size(1))
@@ -47,18 +54,26 @@ public final class Normalization {
      * unbiased variance: running = (1 - momentum) running + momentum batch. Eval: use the running statistics.
      * weight and bias may be null (no affine).
      */
+    /**
+     * relu(batchNorm(...)) with the same arguments: in training mode one fused op (the ReLU applied as the
+     * output is stored, its mask as the gradient is read); in eval mode the two ops.
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, double momentum, double eps) {
+        if (!training || (x.dim() != 2 && x.dim() != 4) || x.numel() / Math.max(1, x.size(1)) <= 1) {
+            return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps).relu();
+        }
+        checkParameters(x, runningMean, runningVar, weight, bias);
+        return BatchNormTraining.apply(x.contiguous(), runningMean, runningVar, weight, bias, momentum, eps, true);
+    }
+
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
         if (x.dim() != 2 && x.dim() != 4) {
             throw new IllegalArgumentException("batch_norm expects [N, C] or [N, C, H, W] input, got " + Shape.str(x.shape()));
         }
         int c = x.size(1);
-        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
-            if (t != null && t.numel() != c) {
-                throw new IllegalArgumentException("batch_norm: input " + Shape.str(x.shape()) + " has " + c + " channels but a parameter has shape "
-                        + Shape.str(t.shape()));
-            }
-        }
+        checkParameters(x, runningMean, runningVar, weight, bias);
         Tensor mean, var;
         if (training) {
             long n = x.numel() / c;
@@ -79,6 +94,16 @@ public final class Normalization {
         Tensor shift = bias == null ? Tensor.zerosLike(alpha) : bias.reshape(c);
         Tensor beta = channelAffine(mean.neg().reshape(1, c), alpha, shift).reshape(c);
         return channelAffine(x, alpha, beta);
+    }
+
+    private static void checkParameters(Tensor x, Tensor... parameters) {
+        int c = x.size(1);
+        for (Tensor t : parameters) {
+            if (t != null && t.numel() != c) {
+                throw new IllegalArgumentException("batch_norm: input " + Shape.str(x.shape()) + " has " + c + " channels but a parameter has shape "
+                        + Shape.str(t.shape()));
+            }
+        }
     }
 
     static int[] reduceDims(int rank) {

@@ -335,4 +335,54 @@ class BatchNormProperties {
             throw new AssertionError(k + ": " + e.getMessage(), e);
         }
     }
+
+    // ------------------------------------------------------------------ batch norm fused with ReLU
+
+    private static GradCheck.Fn bnRelu(Case k, boolean training) {
+        return in -> F.batchNormRelu(in[0], k.runningMean(), k.runningVar(), k.affine ? in[1] : null, k.affine ? in[2] : null,
+                training, 0.1, EPS);
+    }
+
+    /** Float32 on maps wide enough for the vector loops: the fused op equals relu(batch_norm) bit for bit, gradients too. */
+    @Property(tries = 25)
+    void fusedReluEqualsReluOfBatchNormFloat32(@ForAll("cases") Case k, @ForAll boolean training) {
+        int[] shape = {k.shape[0] + 1, k.c(), 7 + (int) (k.seed & 7), 9};
+        Tensor x = TensorGen.randn(k.seed, shape).mul(1.5).add(0.3).to(DType.F32);
+        Tensor r = TensorGen.randn(k.seed + 9, shape).to(DType.F32);
+        Tensor[] fused = reluGradients(x, r, k, training, true), plain = reluGradients(x, r, k, training, false);
+        for (int i = 0; i < fused.length; i++) {
+            if (fused[i] == null) continue;
+            assertArrayEquals(plain[i].toFloatArray(), fused[i].toFloatArray(), k + " training=" + training + " output " + i);
+        }
+    }
+
+    /** {y, dL/dx, dL/dw, dL/db} for L = sum(y r), y = relu(bn(x)), fused or composed. */
+    private static Tensor[] reluGradients(Tensor x, Tensor r, Case k, boolean training, boolean fused) {
+        Tensor xi = x.detach().requiresGrad(true);
+        Tensor w = k.affine ? k.weight().to(DType.F32).requiresGrad(true) : null;
+        Tensor b = k.affine ? k.bias().to(DType.F32).requiresGrad(true) : null;
+        Tensor rm = k.runningMean().to(DType.F32), rv = k.runningVar().to(DType.F32);
+        Tensor y = fused ? F.batchNormRelu(xi, rm, rv, w, b, training, 0.1, EPS)
+                : F.batchNorm(xi, rm, rv, w, b, training, 0.1, EPS).relu();
+        y.mul(r).sum().backward();
+        return new Tensor[] {y, xi.grad(), w == null ? null : w.grad(), b == null ? null : b.grad(), rm, rv};
+    }
+
+    @Property(tries = 20)
+    void fusedReluFirstOrderGradcheck(@ForAll("cases") Case k, @ForAll boolean training) {
+        try {
+            GradCheck.check(bnRelu(k, training), inputs(k));
+        } catch (AssertionError e) {
+            throw new AssertionError(k + " training=" + training + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Property(tries = 15)
+    void fusedReluSecondOrderGradcheckTraining(@ForAll("cases") Case k) {
+        try {
+            GradCheck.checkSecondOrder(bnRelu(k, true), inputs(k));
+        } catch (AssertionError e) {
+            throw new AssertionError(k + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -238,7 +238,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
-        IndexKernels.channelAffine(x, scale, shift, out);
+        IndexKernels.channelAffine(x, scale, shift, out, false);
+    }
+
+    @Override
+    public void channelAffineRelu(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+        IndexKernels.channelAffine(x, scale, shift, out, true);
     }
 
     @Override
@@ -247,6 +252,16 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
         BatchNormKernels.backward(x, gy, mean, invstd, weight, gx, gw, gb);
+    }
+
+    @Override
+    public void batchNormReluBackward(Tensor x, Tensor y, Tensor gy, Tensor mean, Tensor invstd, Tensor weight,
+                                      Tensor gx, Tensor gw, Tensor gb) {
+        if (x.dtype() != DType.F32) {
+            Backend.super.batchNormReluBackward(x, y, gy, mean, invstd, weight, gx, gw, gb);
+            return;
+        }
+        BatchNormKernels.backward(x, y, gy, mean, invstd, weight, gx, gw, gb);
     }
 
     @Override

@@ -53,7 +53,8 @@ final class IndexKernels {
     }
 
     /** out = fma(x, scale[c], shift[c]) over x [N, C, rest...] contiguous; one rounding per element. */
-    static void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out) {
+    /** out = fma(x, scale[c], shift[c]), then max(., 0) when relu. */
+    static void channelAffine(Tensor x, Tensor scale, Tensor shift, Tensor out, boolean relu) {
         int n = x.size(0), c = x.size(1), inner = x.numel() / Math.max(1, n * c);
         double[] a = scale.backend().readDoubles(scale), b = shift.backend().readDoubles(shift);
         CpuStorage xs = CpuBackend.st(x), o = CpuBackend.st(out);
@@ -63,10 +64,18 @@ final class IndexKernels {
                 int ch = p % c, base = p * inner;
                 if (x.dtype() == DType.F32) {
                     float fa = (float) a[ch], fb = (float) b[ch];
-                    for (int i = 0; i < inner; i++) o.f32[base + i] = Math.fma(xs.f32[xo + base + i], fa, fb);
+                    if (relu) {
+                        for (int i = 0; i < inner; i++) o.f32[base + i] = Math.max(Math.fma(xs.f32[xo + base + i], fa, fb), 0f);
+                    } else {
+                        for (int i = 0; i < inner; i++) o.f32[base + i] = Math.fma(xs.f32[xo + base + i], fa, fb);
+                    }
                 } else {
                     double da = a[ch], db = b[ch];
-                    for (int i = 0; i < inner; i++) o.f64[base + i] = Math.fma(xs.f64[xo + base + i], da, db);
+                    if (relu) {
+                        for (int i = 0; i < inner; i++) o.f64[base + i] = Math.max(Math.fma(xs.f64[xo + base + i], da, db), 0.0);
+                    } else {
+                        for (int i = 0; i < inner; i++) o.f64[base + i] = Math.fma(xs.f64[xo + base + i], da, db);
+                    }
                 }
             }
         };
