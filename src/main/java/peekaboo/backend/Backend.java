@@ -97,6 +97,26 @@ public interface Backend {
     void batchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb);
 
     /**
+     * out = relu(a + b) for a, b and out of one shape (a residual sum and the ReLU after it). The default
+     * composes the two kernels.
+     */
+    default void addRelu(Tensor a, Tensor b, Tensor out) {
+        Tensor sum = Tensor.zeros(this, out.dtype(), out.shape());
+        binary(BinaryOp.ADD, a, b, sum);
+        unary(UnaryOp.RELU, sum, 0, 0, out);
+    }
+
+    /**
+     * The ReLU's backward: out = g * step(z), step(z) = 1 where z > 0 else 0, for g, z and out of one shape
+     * (z: the ReLU's input or output, positive at the same places). The default composes two kernels.
+     */
+    default void reluBackward(Tensor g, Tensor z, Tensor out) {
+        Tensor step = Tensor.zeros(this, z.dtype(), z.shape());
+        unary(UnaryOp.STEP, z, 0, 0, step);
+        binary(BinaryOp.MUL, g, step, out);
+    }
+
+    /**
      * out = max(fma(x, scale[c], shift[c]), 0): {@link #channelAffine} followed by ReLU (batch norm fused
      * with the ReLU after it). The default composes the two kernels.
      */

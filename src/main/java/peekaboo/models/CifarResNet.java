@@ -73,7 +73,7 @@ public final class CifarResNet extends Network {
         protected Tensor compute(Tensor x) {
             Tensor out = bnRelu("bn1", child("conv1").forward(x));
             out = child("bn2").forward(child("conv2").forward(out));
-            return out.add(child("shortcut").forward(x)).relu();
+            return F.addRelu(out, child("shortcut").forward(x));
         }
     }
 
@@ -94,7 +94,7 @@ public final class CifarResNet extends Network {
             Tensor out = bnRelu("bn1", child("conv1").forward(x));
             out = bnRelu("bn2", child("conv2").forward(out));
             out = child("bn3").forward(child("conv3").forward(out));
-            return out.add(child("shortcut").forward(x)).relu();
+            return F.addRelu(out, child("shortcut").forward(x));
         }
     }
 }

@@ -1,5 +1,6 @@
 package peekaboo.models;
 
+import peekaboo.ops.F;
 import peekaboo.nn.BatchNorm2d;
 import peekaboo.nn.Conv2d;
 import peekaboo.nn.Layers;
@@ -72,7 +73,7 @@ public final class ImageNetResNet extends Network {
             Tensor out = bnRelu("bn1", child("conv1").forward(x));
             out = child("bn2").forward(child("conv2").forward(out));
             Module down = child("downsample");
-            return out.add(down == null ? x : down.forward(x)).relu();
+            return F.addRelu(out, down == null ? x : down.forward(x));
         }
     }
 
@@ -94,7 +95,7 @@ public final class ImageNetResNet extends Network {
             out = bnRelu("bn2", child("conv2").forward(out));
             out = child("bn3").forward(child("conv3").forward(out));
             Module down = child("downsample");
-            return out.add(down == null ? x : down.forward(x)).relu();
+            return F.addRelu(out, down == null ? x : down.forward(x));
         }
     }
 }

@@ -1,6 +1,7 @@
 package peekaboo.ops;
 
 import peekaboo.autograd.Autograd;
+import peekaboo.autograd.GradMode;
 import peekaboo.autograd.Node;
 import peekaboo.backend.BinaryOp;
 import peekaboo.backend.UnaryOp;
@@ -141,7 +142,7 @@ public final class Elementwise {
             };
             case RELU -> new SavingNode("relu", x, x) {
                 // the mask is a constant: relu'' = 0 almost everywhere
-                @Override protected Tensor[] backward(Tensor g) { return one(g.mul(step(saved0()))); }
+                @Override protected Tensor[] backward(Tensor g) { return one(reluBackward(g, saved0())); }
             };
             case SIGMOID -> new SavingNode("sigmoid", x, out) {
                 @Override protected Tensor[] backward(Tensor g) {
@@ -161,6 +162,39 @@ public final class Elementwise {
 
     /** The 0/1 mask x > 0 in x's dtype (no gradient). */
     static Tensor step(Tensor x) { return unaryNoGrad(UnaryOp.STEP, x, 0, 0); }
+
+    /**
+     * g * step(z): the ReLU's backward for z its input or output. Recording a graph (createGraph), it is built
+     * from differentiable ops; otherwise one backend pass.
+     */
+    static Tensor reluBackward(Tensor g, Tensor z) {
+        if (GradMode.isEnabled() || !java.util.Arrays.equals(g.shape(), z.shape()) || g.dtype() != z.dtype()) {
+            return g.mul(step(z));
+        }
+        Tensor out = Tensor.zeros(g.backend(), g.dtype(), g.shape());
+        g.backend().reluBackward(g.contiguous(), z.contiguous(), out);
+        return out;
+    }
+
+    /**
+     * relu(a + b) as one op (a residual sum and its ReLU) for operands of one shape and dtype; other
+     * operands take the two ops. Backward: the masked gradient goes to both operands.
+     */
+    public static Tensor addRelu(Tensor a, Tensor b) {
+        if (!java.util.Arrays.equals(a.shape(), b.shape()) || a.dtype() != b.dtype() || a.backend() != b.backend()) {
+            return a.add(b).relu();
+        }
+        Tensor out = Tensor.zeros(a.backend(), a.dtype(), a.shape());
+        a.backend().addRelu(a.contiguous(), b.contiguous(), out);
+        if (!Autograd.needsGraph(a, b)) return out;
+        return out.withGradFn(new Node("add_relu", a, b) {
+            final Tensor sy = save(out.detach());
+            @Override protected Tensor[] backward(Tensor g) {
+                Tensor gz = reluBackward(g, sy);
+                return new Tensor[] {a.requiresGrad() ? gz : null, b.requiresGrad() ? gz : null};
+            }
+        });
+    }
 
     public static Tensor addScalar(Tensor x, double v) {
         Tensor out = unaryNoGrad(UnaryOp.ADD_SCALAR, x, v, 0);

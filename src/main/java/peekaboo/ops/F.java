@@ -44,6 +44,9 @@ public final class F {
         return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
+    /** {@code F.relu(a + b)} as one op for operands of one shape (a residual sum and its ReLU). */
+    public static Tensor addRelu(Tensor a, Tensor b) { return Elementwise.addRelu(a, b); }
+
     /** {@code F.relu(F.batch_norm(...))}, one fused op in training mode. */
     public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                        boolean training, double momentum, double eps) {

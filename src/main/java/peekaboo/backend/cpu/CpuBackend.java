@@ -242,6 +242,26 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void addRelu(Tensor a, Tensor b, Tensor out) {
+        if (!VectorLoops.fastF32(a, b, out)) {
+            Backend.super.addRelu(a, b, out);
+            return;
+        }
+        VectorLoops.chunked(out.numel(), (i0, i1) -> VectorLoops.addReluF32(st(a).f32, a.offset(), st(b).f32, b.offset(),
+                st(out).f32, out.offset(), i0, i1));
+    }
+
+    @Override
+    public void reluBackward(Tensor g, Tensor z, Tensor out) {
+        if (!VectorLoops.fastF32(g, z, out)) {
+            Backend.super.reluBackward(g, z, out);
+            return;
+        }
+        VectorLoops.chunked(out.numel(), (i0, i1) -> VectorLoops.reluBackwardF32(st(g).f32, g.offset(), st(z).f32, z.offset(),
+                st(out).f32, out.offset(), i0, i1));
+    }
+
+    @Override
     public void channelAffineRelu(Tensor x, Tensor scale, Tensor shift, Tensor out) {
         IndexKernels.channelAffine(x, scale, shift, out, true);
     }

@@ -26,4 +26,47 @@ final class VectorLoops {
         }
         for (; i < n; i++) out[oo + i] = x[xo + i] > 0 ? 1f : 0f;
     }
+
+    /** Whether three tensors are contiguous float32 of one shape, for the fused loops below. */
+    static boolean fastF32(peekaboo.tensor.Tensor a, peekaboo.tensor.Tensor b, peekaboo.tensor.Tensor out) {
+        return a.dtype() == peekaboo.tensor.DType.F32 && b.dtype() == peekaboo.tensor.DType.F32
+                && out.dtype() == peekaboo.tensor.DType.F32 && a.isContiguous() && b.isContiguous() && out.isContiguous()
+                && java.util.Arrays.equals(a.shape(), out.shape()) && java.util.Arrays.equals(b.shape(), out.shape());
+    }
+
+    /** Runs body over [0, n) in chunks on the thread pool (one chunk when n is small). */
+    static void chunked(int n, Parallel.RangeBody body) {
+        if (n < CpuBackend.PARALLEL_GRAIN) {
+            body.run(0, n);
+            return;
+        }
+        int chunks = Math.max(1, Math.min(Parallel.threads() * 4, n / 16384));
+        Parallel.forRange(chunks, (c0, c1) -> body.run((int) ((long) n * c0 / chunks), (int) ((long) n * c1 / chunks)));
+    }
+
+    /** out[i] = max(a[i] + b[i], 0) over [i0, i1) (NaN propagates, as the ReLU of the sum). */
+    static void addReluF32(float[] a, int ao, float[] b, int bo, float[] out, int oo, int i0, int i1) {
+        int i = i0;
+        if (Sgemm.SIMD) {
+            FloatVector zero = FloatVector.zero(F);
+            for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
+                FloatVector s = FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i));
+                s.max(zero).intoArray(out, oo + i);
+            }
+        }
+        for (; i < i1; i++) out[oo + i] = Math.max(a[ao + i] + b[bo + i], 0f);
+    }
+
+    /** out[i] = g[i] * (z[i] > 0 ? 1 : 0) over [i0, i1): the ReLU's backward in one pass. */
+    static void reluBackwardF32(float[] g, int go, float[] z, int zo, float[] out, int oo, int i0, int i1) {
+        int i = i0;
+        if (Sgemm.SIMD) {
+            FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+            for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
+                VectorMask<Float> positive = FloatVector.fromArray(F, z, zo + i).compare(VectorOperators.GT, 0f);
+                FloatVector.fromArray(F, g, go + i).mul(zero.blend(one, positive)).intoArray(out, oo + i);
+            }
+        }
+        for (; i < i1; i++) out[oo + i] = g[go + i] * (z[zo + i] > 0 ? 1f : 0f);
+    }
 }
