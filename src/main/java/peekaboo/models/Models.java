@@ -86,6 +86,15 @@ public final class Models {
     /** Whether {@code arch} names a Psg twin (every conv a PSG conv). */
     public static boolean isPsg(String arch) { return entry(arch).psg(); }
 
+    /** The Psg twin of a plain architecture ({@code ResNet20} -> {@code PsgResNet20}, {@code resnet18} -> {@code psg_resnet18}); Psg names map to themselves. */
+    public static String psgTwin(String arch) {
+        String plain = plainTwin(arch);
+        for (String twin : new String[] {"Psg" + plain, "psg_" + plain}) {
+            if (PSG_TWINS.containsKey(twin)) return twin;
+        }
+        throw new IllegalArgumentException("architecture '" + arch + "' has no Psg twin; see `pab models`");
+    }
+
     /** The plain architecture a Psg twin mirrors ({@code PsgResNet20} -> {@code ResNet20}, {@code psg_resnet18} -> {@code resnet18}); plain names map to themselves. */
     public static String plainTwin(String arch) {
         if (arch.startsWith("psg_")) return arch.substring(4);

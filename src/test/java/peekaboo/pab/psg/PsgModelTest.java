@@ -2,6 +2,7 @@ package peekaboo.pab.psg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,9 +44,15 @@ class PsgModelTest {
                 "ResNet101", "ResNet152", "VGG11", "VGG13", "VGG16", "VGG19", "WideResNet28_10")) {
             assertTrue(names.contains("Psg" + plain), "Psg" + plain);
             assertEquals(plain, Models.plainTwin("Psg" + plain));
+            assertEquals("Psg" + plain, Models.psgTwin(plain));
+            assertEquals("Psg" + plain, Models.psgTwin("Psg" + plain));
             assertTrue(Models.isPsg("Psg" + plain) && !Models.isPsg(plain));
         }
-        for (String d : List.of("18", "34", "50", "101", "152")) assertTrue(names.contains("psg_resnet" + d), "psg_resnet" + d);
+        for (String d : List.of("18", "34", "50", "101", "152")) {
+            assertTrue(names.contains("psg_resnet" + d), "psg_resnet" + d);
+            assertEquals("psg_resnet" + d, Models.psgTwin("resnet" + d));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Models.psgTwin("NoSuchNet"));
         assertTrue(Models.isPsg("PsgWideResNet16_4"), "any 6n+4 depth");
     }
 
