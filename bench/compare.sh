@@ -71,6 +71,9 @@ psg_flags=(--msb-bits 8 --msb-bits-weight 8 --msb-bits-grad 16 --psg-threshold 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load() { cut -d' ' -f1 /proc/loadavg; }
+logs=target/compare-logs  # every command's full output (per-step times), replaced by each run
+rm -rf "$logs"
+mkdir -p "$logs"
 
 # The python that has torch: --python, else Debian's /usr/bin/python3 (a pyenv python3 earlier on the
 # PATH may lack torch), else python3 on the PATH.
@@ -133,14 +136,14 @@ step_case() {
   local l ours ref=""
   l=$(load)
   echo "== $label (load average $l)"
-  run_logged "$tmp/$key.ours.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
-  ours=$(median_of "$tmp/$key.ours.log")
+  run_logged "$logs/$key.ours.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
+  ours=$(median_of "$logs/$key.ours.log")
   ours_ips[$key]=$ours
-  echo "   ours:    $(tail -n 1 "$tmp/$key.ours.log")"
+  echo "   ours:    $(tail -n 1 "$logs/$key.ours.log")"
   if [ -n "$py" ]; then
-    run_logged "$tmp/$key.torch.log" "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
-    ref=$(median_of "$tmp/$key.torch.log")
-    echo "   PyTorch: $(tail -n 1 "$tmp/$key.torch.log")"
+    run_logged "$logs/$key.torch.log" "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
+    ref=$(median_of "$logs/$key.torch.log")
+    echo "   PyTorch: $(tail -n 1 "$logs/$key.torch.log")"
   fi
   add_row "$key" "$label" "images/s" "$ours" "$ref" "PyTorch" ">=" "$target" "$l"
 }
@@ -159,9 +162,9 @@ if want pab; then
     -- --case pab --bs 128 --density 0.3
   if [ -z "${ours_ips[resnet20]:-}" ]; then
     echo "== our dense ResNet-20 step, batch 128 (for the PaB-vs-dense target)"
-    run_logged "$tmp/dense.ours.log" ./pab bench --arch ResNet20 --bs 128 --optimizer SGD --steps "$steps" --warmup "$warmup"
-    ours_ips[resnet20]=$(median_of "$tmp/dense.ours.log")
-    echo "   ours:    $(tail -n 1 "$tmp/dense.ours.log")"
+    run_logged "$logs/dense.ours.log" ./pab bench --arch ResNet20 --bs 128 --optimizer SGD --steps "$steps" --warmup "$warmup"
+    ours_ips[resnet20]=$(median_of "$logs/dense.ours.log")
+    echo "   ours:    $(tail -n 1 "$logs/dense.ours.log")"
   fi
   add_row pab-vs-dense "PaB PsgResNet20 step vs our dense ResNet-20 step, batch 128" "images/s" "${ours_ips[pab]}" "${ours_ips[resnet20]}" \
     "our dense step" ">=" 1.0 "$(load)"
@@ -186,7 +189,7 @@ tree_of() {
 }
 measure_mem() {
   local log=$1; shift
-  local tfile=$tmp/time.out st p k v sum hwm
+  local tfile=${log%.log}.time st p k v sum hwm
   if [ -n "$time_bin" ]; then "$time_bin" -v -o "$tfile" "$@" >"$log" 2>&1 & else "$@" >"$log" 2>&1 & fi
   local pid=$!
   mem_tree=0 mem_max=0
@@ -213,13 +216,13 @@ if want memory; then
   find_time
   l=$(load)
   echo "== peak memory: ResNet-20 batch-128 training, $mem_steps steps on the CIFAR-10 JPEGs, 2 loader workers (load average $l)"
-  measure_mem "$tmp/mem.ours.log" ./pab train --arch ResNet20 --init-method kaiming_normal --dataset imagefolder --data "$data" \
+  measure_mem "$logs/mem.ours.log" ./pab train --arch ResNet20 --init-method kaiming_normal --dataset imagefolder --data "$data" \
     --epochs 1 --max-steps "$mem_steps" --bs 128 --workers 2 --no-progress --savedir "$tmp/runs" --exp-name mem
   ours_max=$mem_max ours_tree=$mem_tree
   echo "   ours:    peak RSS $(mb "$ours_max") MB (process tree PSS $(mb "$ours_tree") MB)"
   torch_max="" torch_tree=""
   if [ -n "$py" ] && [ $have_vision = 1 ]; then
-    measure_mem "$tmp/mem.torch.log" "$py" bench/torch/train_run.py "$data" --max-steps "$mem_steps" --workers 2 --out "$tmp/torch.pt"
+    measure_mem "$logs/mem.torch.log" "$py" bench/torch/train_run.py "$data" --max-steps "$mem_steps" --workers 2 --out "$tmp/torch.pt"
     torch_max=$mem_max torch_tree=$mem_tree
     echo "   PyTorch: peak RSS $(mb "$torch_max") MB (process tree PSS $(mb "$torch_tree") MB: main and 2 loader processes)"
   elif [ -n "$py" ]; then
@@ -234,15 +237,15 @@ fi
 if want data; then
   l=$(load)
   echo "== data loading: CIFAR-10 JPEGs, training transform, batches of 128, 2 workers, $loader_passes pass(es) of $loader_images images (load average $l)"
-  run_logged "$tmp/loader.ours.log" java --add-modules jdk.incubator.vector -cp "target/bench-classes:$jar:$deps" \
+  run_logged "$logs/loader.ours.log" java --add-modules jdk.incubator.vector -cp "target/bench-classes:$jar:$deps" \
     peekaboo.bench.LoaderTimer "$data" 2 "$loader_passes" "$loader_images"
-  loader=$(median_of "$tmp/loader.ours.log")
-  echo "   ours:    $(tail -n 1 "$tmp/loader.ours.log")"
+  loader=$(median_of "$logs/loader.ours.log")
+  echo "   ours:    $(tail -n 1 "$logs/loader.ours.log")"
   torch_loader=""
   if [ -n "$py" ] && [ $have_vision = 1 ]; then
-    run_logged "$tmp/loader.torch.log" "$py" bench/torch/loader.py "$data" 2 "$loader_passes" "$loader_images"
-    torch_loader=$(median_of "$tmp/loader.torch.log")
-    echo "   PyTorch: $(tail -n 1 "$tmp/loader.torch.log")"
+    run_logged "$logs/loader.torch.log" "$py" bench/torch/loader.py "$data" 2 "$loader_passes" "$loader_images"
+    torch_loader=$(median_of "$logs/loader.torch.log")
+    echo "   PyTorch: $(tail -n 1 "$logs/loader.torch.log")"
   fi
   add_row loader "CIFAR-10 JPEG loader alone, 2 workers" "images/s" "$loader" "$torch_loader" "PyTorch" info "" "$l"
   # the fastest of our measured training steps (the one the loader must keep up with)
@@ -252,9 +255,9 @@ if want data; then
   done
   if [ -z "$best" ]; then
     echo "== our ResNet-20 step, batch 128 (for the data-loading target)"
-    run_logged "$tmp/dense.ours.log" ./pab bench --arch ResNet20 --bs 128 --optimizer SGD --steps "$steps" --warmup "$warmup"
-    best=$(median_of "$tmp/dense.ours.log") best_key=resnet20
-    echo "   ours:    $(tail -n 1 "$tmp/dense.ours.log")"
+    run_logged "$logs/dense.ours.log" ./pab bench --arch ResNet20 --bs 128 --optimizer SGD --steps "$steps" --warmup "$warmup"
+    best=$(median_of "$logs/dense.ours.log") best_key=resnet20
+    echo "   ours:    $(tail -n 1 "$logs/dense.ours.log")"
   fi
   add_row data "Our loader (2 workers) vs our fastest training step" "images/s" "$loader" "$best" "${step_name[$best_key]}" ">=" 1.0 "$l"
 fi
@@ -294,4 +297,4 @@ END {
   print "  ]\n}" > json
 }' "$rows"
 echo
-echo "ours: $java_version; PyTorch: ${torch_version:+$torch_version (2 threads)}${torch_version:-not run}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up; results in $out"
+echo "ours: $java_version; PyTorch: ${torch_version:-not run}${torch_version:+ (2 threads)}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up; results in $out, logs in $logs/"
