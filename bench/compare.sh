@@ -318,6 +318,8 @@ END {
   print "  ]\n}" > json
 }' "$rows"
 echo
-echo "ratio: of the medians; ratio of best steps: of each side's fastest timed step (less sensitive to other jobs on"
-echo "shared cores); PyTorch steps: the faster of the OpenMP wait policies run ($torch_omp; see $out)."
+if [ -n "$py" ]; then
+  echo "ratio: of the medians; ratio of best steps: of each side's fastest timed step (less sensitive to other jobs on"
+  echo "shared cores); PyTorch steps: the faster of the OpenMP wait policies run ($torch_omp; see $out)."
+fi
 echo "ours: $java_version; PyTorch: ${torch_version:-not run}${torch_version:+ (2 threads)}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up; results in $out, logs in $logs/"
