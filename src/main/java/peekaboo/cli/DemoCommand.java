@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * same budget, on the bundled Fashion-MNIST sample, then the report charts of both.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "A short PaB run (SynFlow 30% + Bop + PSG) next to dense SGD on the bundled Fashion-MNIST sample, with charts.")
+        description = "A short PaB run (SynFlow 30%% + Bop + PSG) next to dense SGD on the bundled Fashion-MNIST sample, with charts.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "directory with the four Fashion-MNIST IDX files (default: the bundled sample)")
     Path data;

@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,11 +175,11 @@ public final class Trainer {
     /** One epoch of training; returns {mean loss, accuracy %, flips, images, 1 if the epoch was complete}. */
     private double[] trainEpoch(int epoch) {
         net.train(true);
-        List<Batch> batches = data.trainEpoch(epoch);
+        Iterable<Batch> batches = data.trainEpoch(epoch);
         double lossSum = 0;
         long correct = 0, seen = 0, flips = 0;
         int done = 0;
-        try (ProgressBar bar = log.bar("epoch " + epoch, batches.size())) {
+        try (ProgressBar bar = log.bar("epoch " + epoch, data.trainBatches())) {
             for (Batch b : batches) {
                 if (stepLimitReached()) break;
                 optim.zeroGrad();
@@ -202,12 +201,12 @@ public final class Trainer {
                     bar.step();
                     bar.setExtraMessage(String.format(" loss %.4f acc %.2f%%", lossSum / done, 100.0 * correct / seen));
                 } else if (s.printFreq() > 0 && done % s.printFreq() == 0) {
-                    log.info("epoch %d [%d/%d] loss %.4f acc %.2f%%", epoch, done, batches.size(), lossSum / done, 100.0 * correct / seen);
+                    log.info("epoch %d [%d/%d] loss %.4f acc %.2f%%", epoch, done, data.trainBatches(), lossSum / done, 100.0 * correct / seen);
                 }
             }
         }
         return new double[] {done == 0 ? Double.NaN : lossSum / done, seen == 0 ? Double.NaN : 100.0 * correct / seen, flips, seen,
-                done == batches.size() ? 1 : 0};
+                done == data.trainBatches() ? 1 : 0};
     }
 
     /** {loss, top-1 %, top-5 %} on the test set in eval mode. */
@@ -325,11 +324,15 @@ public final class Trainer {
 
         PruneData pruneData() { return pruneData; }
 
-        List<Batch> trainEpoch(int epoch) {
+        /** The epoch's batches, streamed from the loader's workers while the steps run. */
+        Iterable<Batch> trainEpoch(int epoch) {
             if (trainLoader == null) return List.of(new Batch(batchX, batchY, new int[batchY.size(0)]));
-            List<Batch> out = new ArrayList<>();
-            trainLoader.epoch(epoch).forEach(out::add);
-            return out;
+            return trainLoader.epoch(epoch);
+        }
+
+        /** Batches per training epoch. */
+        int trainBatches() {
+            return trainLoader == null ? 1 : trainLoader.batches(train.size());
         }
 
         Iterable<Batch> testBatches() {
