@@ -158,25 +158,30 @@ final class Conv2dDirect {
                     }
                 }
             }
-            for (int ko = 0; ko < kg; ko++) {
-                float bv = bias == null ? 0f : bias[biasOff + gi * kg + ko];
-                int d = yo + ko * p;
-                if (byRows) {
-                    if (bias != null) {
-                        for (int i = 0; i < p; i++) {
-                            y[d + i] += bv;
-                        }
-                    }
-                    continue;
+            if (byRows) {
+                if (bias != null) {
+                    Conv2dF32.addRowBias(y, yo, kg, p, bias, biasOff + gi * kg);
                 }
-                for (int oy = 0; oy < oh; oy++, d += ow) {
-                    int src = ko * pd.q() + oy * pd.wp();
-                    for (int ox = 0; ox < ow; ox++) {
-                        y[d + ox] = yv[src + ox] + bv;
-                    }
-                }
+            } else {
+                copyOut(g, pd, yv, kg, bias, biasOff + gi * kg, y, yo);
             }
         });
+    }
+
+    /** y[ko][oy][ox] = yv[ko][oy*Wp + ox] + bias[ko]: the valid columns of the virtual output grid. */
+    private static void copyOut(ConvShape g, Padded pd, float[] yv, int kg, float[] bias, int biasOff, float[] y, int yo) {
+        int oh = g.outH();
+        int ow = g.outW();
+        for (int ko = 0; ko < kg; ko++) {
+            float bv = bias == null ? 0f : bias[biasOff + ko];
+            int d = yo + ko * oh * ow;
+            for (int oy = 0; oy < oh; oy++, d += ow) {
+                int src = ko * pd.q() + oy * pd.wp();
+                for (int ox = 0; ox < ow; ox++) {
+                    y[d + ox] = yv[src + ox] + bv;
+                }
+            }
+        }
     }
 
     /**
@@ -188,10 +193,8 @@ final class Conv2dDirect {
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int crs = cg * g.r() * g.s();
-        int oh = g.outH();
-        int ow = g.outW();
         int hw = g.h() * g.w();
-        int p = oh * ow;
+        int p = g.outH() * g.outW();
         Padded pd = Padded.of(g, SparseRows.TILE);
         SparseRows[] sw = new SparseRows[g.groups()];
         for (int gi = 0; gi < g.groups(); gi++) {
@@ -211,17 +214,7 @@ final class Conv2dDirect {
                     sw[gi].rowTile(ko, xp, q0, yv, ko * pd.q() + q0);
                 }
             }
-            int yo = yOff + (b * g.k() + gi * kg) * p;
-            for (int ko = 0; ko < kg; ko++) {
-                float bv = bias == null ? 0f : bias[biasOff + gi * kg + ko];
-                int d = yo + ko * p;
-                for (int oy = 0; oy < oh; oy++, d += ow) {
-                    int src = ko * pd.q() + oy * pd.wp();
-                    for (int ox = 0; ox < ow; ox++) {
-                        y[d + ox] = yv[src + ox] + bv;
-                    }
-                }
-            }
+            copyOut(g, pd, yv, kg, bias, biasOff + gi * kg, y, yOff + (b * g.k() + gi * kg) * p);
         });
     }
 
@@ -308,11 +301,7 @@ final class Conv2dDirect {
                 reduce(acc, g.groups(), kg, crs, tk, tj, out, outOff);
             }
         });
-        for (int ch = 1; ch < chunks; ch++) {
-            for (int i = 0; i < g.weightSize(); i++) {
-                dw[dwOff + i] += partial[ch][i];
-            }
-        }
+        Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
     }
 
     /** out[gi][ko][j] = sum of the VL lanes of the partial-sum vector for (ko, j). */

@@ -89,6 +89,15 @@ public final class Conv2dF32 {
         }
     }
 
+    /** dw[dwOff + i] += partial[t][i] for every per-thread partial sum but the first (which is dw itself). */
+    static void addPartials(float[][] partial, float[] dw, int dwOff, int size) {
+        for (int t = 1; t < partial.length; t++) {
+            for (int i = 0; i < size; i++) {
+                dw[dwOff + i] += partial[t][i];
+            }
+        }
+    }
+
     static void addRowBias(float[] y, int yo, int rows, int cols, float[] bias, int biasOff) {
         for (int i = 0; i < rows; i++) {
             float bv = bias[biasOff + i];

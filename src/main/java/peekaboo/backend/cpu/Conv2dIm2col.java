@@ -183,11 +183,7 @@ final class Conv2dIm2col {
         } else {
             Parallel.forRange(parts, body);
         }
-        for (int part = 1; part < parts; part++) {
-            for (int i = 0; i < size; i++) {
-                dw[dwOff + i] += partial[part][i];
-            }
-        }
+        Conv2dF32.addPartials(partial, dw, dwOff, size);
     }
 
     /** rows[k][(b - b0)*p + j] = src[srcOff + b*imageStride + k*p + j]: kg channel rows of images [b0, b1) side by side. */
