@@ -4,13 +4,14 @@ import java.util.Arrays;
 import peekaboo.backend.ConvShape;
 
 /**
- * Convolution through an explicit patch matrix over a chunk of images: strided layers, and layers
+ * Convolution as GEMMs over the patch matrix of a chunk of images: strided layers, and layers
  * whose feature maps are too small for the direct path to fill its tiles.
  *
- * <p>For a chunk of nb images and one group, cols[CRS, nb*P] holds the patches (im2col, CRS =
- * (c/groups)*r*s rows, P = outH*outW columns per image) in a per-thread buffer, and dY[K, nb*P] the
- * chunk's output gradients side by side. nb is chosen so that nb*P is a few hundred columns: a
- * 4x4 or 8x8 layer still makes one wide GEMM. Then:
+ * <p>For a chunk of nb images and one group the patch matrix cols[CRS, nb*P] (im2col, CRS =
+ * (c/groups)*r*s rows, P = outH*outW columns per image) is never written out: the GEMM packers read
+ * it from a zero-padded copy of the chunk ({@link PaddedPatches}). dY[K, nb*P] holds the chunk's
+ * output gradients side by side. nb is chosen so that nb*P is a few hundred columns: a 4x4 or 8x8
+ * layer still makes one wide GEMM. Then:
  * <ul>
  * <li>forward: Y[K, nb*P] = W[K, CRS] . cols, copied out to NCHW;
  * <li>inputGrad: dcols[CRS, nb*P] = W^T . dY, then col2im adds every column back onto the pixel
@@ -30,6 +31,7 @@ final class Conv2dIm2col {
     private static final class Workspace {
         float[] cols = new float[0];
         float[] rows = new float[0];
+        float[] padded = new float[0];
 
         float[] cols(int size) {
             return cols.length >= size ? cols : (cols = new float[size]);
@@ -37,6 +39,10 @@ final class Conv2dIm2col {
 
         float[] rows(int size) {
             return rows.length >= size ? rows : (rows = new float[size]);
+        }
+
+        float[] padded(int size) {
+            return padded.length >= size ? padded : (padded = new float[size]);
         }
     }
 
@@ -83,22 +89,19 @@ final class Conv2dIm2col {
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
         int p = g.outH() * g.outW();
-        int cg = g.cPerGroup();
         int kg = g.kPerGroup();
-        int crs = cg * g.r() * g.s();
-        int hw = g.h() * g.w();
+        int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
+        PaddedPatches patches = new PaddedPatches(g, nb);
         forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p;
             Workspace ws = WORKSPACE.get();
-            float[] patches = ws.cols(crs * cols);
+            float[] xp = ws.padded(patches.bufferSize(nb));
             float[] out = b1 - b0 == 1 ? null : ws.rows(kg * cols);
             for (int gi = 0; gi < g.groups(); gi++) {
-                for (int b = b0; b < b1; b++) {
-                    im2col(g, x, xOff + (b * g.c() + gi * cg) * hw, patches, (b - b0) * p, cols);
-                }
+                patches.load(x, xOff, b0, b1, gi, xp);
                 SgemmDriver.PackA weights = SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs);
-                SgemmDriver.PackB patchMatrix = SgemmDriver.matrixB(false, patches, 0, cols);
+                SgemmDriver.PackB patchMatrix = patches.asB(xp);
                 if (out == null) {
                     gemm(parallel, kg, cols, crs, weights, patchMatrix, y, yOff + (b0 * g.k() + gi * kg) * p, p, false);
                 } else {
@@ -116,42 +119,39 @@ final class Conv2dIm2col {
 
     static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
         int p = g.outH() * g.outW();
-        int cg = g.cPerGroup();
         int kg = g.kPerGroup();
-        int crs = cg * g.r() * g.s();
-        int hw = g.h() * g.w();
+        int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
+        PaddedPatches patches = new PaddedPatches(g, nb);
         forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p;
             Workspace ws = WORKSPACE.get();
             float[] dcols = ws.cols(crs * cols);
             float[] grads = ws.rows(kg * cols);
+            float[] dxp = ws.padded(patches.bufferSize(nb));
             for (int gi = 0; gi < g.groups(); gi++) {
                 gatherRows(dy, dyOff + gi * kg * p, g.k() * p, b0, b1, kg, p, grads, cols);
                 // W for group gi is [kg, crs] row-major: op(A) = W^T is crs x kg
                 gemm(parallel, crs, cols, kg, SgemmDriver.matrixA(true, w, wOff + gi * kg * crs, crs),
                         SgemmDriver.matrixB(false, grads, 0, cols), dcols, 0, cols, false);
-                for (int b = b0; b < b1; b++) {
-                    int xo = dxOff + (b * g.c() + gi * cg) * hw;
-                    Arrays.fill(dx, xo, xo + cg * hw, 0f);
-                    col2im(g, dcols, (b - b0) * p, cols, dx, xo);
-                }
+                Arrays.fill(dxp, 0, patches.bufferSize(b1 - b0), 0f);
+                patches.scatterAdd(dcols, cols, cols, dxp);
+                patches.store(dxp, b0, b1, gi, dx, dxOff);
             }
         });
     }
 
     static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         int p = g.outH() * g.outW();
-        int cg = g.cPerGroup();
         int kg = g.kPerGroup();
-        int crs = cg * g.r() * g.s();
-        int hw = g.h() * g.w();
+        int crs = g.cPerGroup() * g.r() * g.s();
         int size = g.weightSize();
         int nb = imagesPerChunk(g);
         int chunks = (g.n() + nb - 1) / nb;
         int parts = Math.max(1, Math.min(chunks, Parallel.threads()));
         float[][] partial = new float[parts][];
         boolean parallelGemm = parts < Parallel.threads();
+        PaddedPatches patches = new PaddedPatches(g, nb);
         Parallel.RangeBody body = (q0, q1) -> {
             Workspace ws = WORKSPACE.get();
             for (int part = q0; part < q1; part++) {
@@ -164,16 +164,14 @@ final class Conv2dIm2col {
                 }
                 for (int ch = c0; ch < c1; ch++) {
                     int b0 = ch * nb, b1 = Math.min(g.n(), b0 + nb), cols = (b1 - b0) * p;
-                    float[] patches = ws.cols(crs * cols);
+                    float[] xp = ws.padded(patches.bufferSize(nb));
                     float[] grads = ws.rows(kg * cols);
                     for (int gi = 0; gi < g.groups(); gi++) {
-                        for (int b = b0; b < b1; b++) {
-                            im2col(g, x, xOff + (b * g.c() + gi * cg) * hw, patches, (b - b0) * p, cols);
-                        }
+                        patches.load(x, xOff, b0, b1, gi, xp);
                         gatherRows(dy, dyOff + gi * kg * p, g.k() * p, b0, b1, kg, p, grads, cols);
-                        // op(B) = cols^T: the patches are stored crs x cols, i.e. "n x k" with ldb = cols
+                        // op(B) = patches^T: pixels down, patch rows across
                         gemm(parallelGemm, kg, crs, cols, SgemmDriver.matrixA(false, grads, 0, cols),
-                                SgemmDriver.matrixB(true, patches, 0, cols), acc, accOff + gi * kg * crs, crs, ch > c0);
+                                patches.transposedAsB(xp), acc, accOff + gi * kg * crs, crs, ch > c0);
                     }
                 }
             }
@@ -204,86 +202,5 @@ final class Conv2dIm2col {
                 System.arraycopy(rows, k * ld + (b - b0) * p, dst, dstOff + b * imageStride + k * p, p);
             }
         }
-    }
-
-    /**
-     * cols[(ci*r + ty)*s + tx][col0 + oy*outW + ox] = x[ci][oy*sH - pH + ty*dH][ox*sW - pW + tx*dW], 0 outside;
-     * rows of the patch matrix are ld apart.
-     */
-    static void im2col(ConvShape g, float[] x, int xOff, float[] cols, int col0, int ld) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int sx = g.strideW();
-        int row = 0;
-        for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            int chan = xOff + ci * g.h() * g.w();
-            for (int ty = 0; ty < g.r(); ty++) {
-                for (int tx = 0; tx < g.s(); tx++, row++) {
-                    int shiftX = tx * g.dilW() - g.padW();
-                    int lo = firstInside(shiftX, sx, ow);
-                    int hi = endInside(shiftX, sx, ow, g.w());
-                    int d = row * ld + col0;
-                    for (int oy = 0; oy < oh; oy++, d += ow) {
-                        int iy = oy * g.strideH() - g.padH() + ty * g.dilH();
-                        if (iy < 0 || iy >= g.h() || hi <= lo) {
-                            Arrays.fill(cols, d, d + ow, 0f);
-                            continue;
-                        }
-                        Arrays.fill(cols, d, d + lo, 0f);
-                        int src = chan + iy * g.w() + shiftX;
-                        if (sx == 1) {
-                            System.arraycopy(x, src + lo, cols, d + lo, hi - lo);
-                        } else {
-                            for (int ox = lo; ox < hi; ox++) {
-                                cols[d + ox] = x[src + ox * sx];
-                            }
-                        }
-                        Arrays.fill(cols, d + hi, d + ow, 0f);
-                    }
-                }
-            }
-        }
-    }
-
-    /** dx[ci][iy][ix] += dcols[row][col0 + oy*outW + ox] for every patch entry that read (iy, ix): the adjoint of im2col. */
-    static void col2im(ConvShape g, float[] dcols, int col0, int ld, float[] dx, int dxOff) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int sx = g.strideW();
-        int row = 0;
-        for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            int chan = dxOff + ci * g.h() * g.w();
-            for (int ty = 0; ty < g.r(); ty++) {
-                for (int tx = 0; tx < g.s(); tx++, row++) {
-                    int shiftX = tx * g.dilW() - g.padW();
-                    int lo = firstInside(shiftX, sx, ow);
-                    int hi = endInside(shiftX, sx, ow, g.w());
-                    int d = row * ld + col0;
-                    for (int oy = 0; oy < oh; oy++, d += ow) {
-                        int iy = oy * g.strideH() - g.padH() + ty * g.dilH();
-                        if (iy < 0 || iy >= g.h()) {
-                            continue;
-                        }
-                        int dst = chan + iy * g.w() + shiftX;
-                        for (int ox = lo; ox < hi; ox++) {
-                            dx[dst + ox * sx] += dcols[d + ox];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The first ox in [0, ow) with ox*stride + shift >= 0. */
-    private static int firstInside(int shift, int stride, int ow) {
-        return shift >= 0 ? 0 : Math.min(ow, (-shift + stride - 1) / stride);
-    }
-
-    /** One past the last ox in [0, ow) with ox*stride + shift < w. */
-    private static int endInside(int shift, int stride, int ow, int w) {
-        if (shift >= w) {
-            return 0;
-        }
-        return Math.min(ow, (w - shift + stride - 1) / stride);
     }
 }

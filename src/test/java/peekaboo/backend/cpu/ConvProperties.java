@@ -108,6 +108,7 @@ class ConvProperties {
             new ConvShape(2, 8, 13, 11, 8, 3, 3, 1, 1, 2, 2, 2, 2, 8), // dilated depthwise
             new ConvShape(1, 6, 40, 37, 4, 5, 3, 1, 1, 2, 1, 1, 1, 2),
             ConvShape.of(9, 24, 4, 20, 3, 1, 1), // small maps: chunks of several images, a partial last chunk
+            ConvShape.of(10, 64, 8, 24, 3, 1, 1), // CRS = 576: the packed patches span two k-blocks
             new ConvShape(8, 6, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 2), // grouped, strided, chunks
         };
         long seed = 100;

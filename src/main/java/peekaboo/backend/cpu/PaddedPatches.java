@@ -1,0 +1,214 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import peekaboo.backend.ConvShape;
+
+/**
+ * The patch matrix (im2col) of a chunk of images, never written out: the images are copied once
+ * into a zero-padded buffer xp[b][ci][Hp][Wp], and the GEMM packers read the patch entries from it.
+ *
+ * <p>Row t = (ci, ty, tx) of the patch matrix and column j = (image b, oy, ox) meet at
+ * <pre>  patches[t][j] = xp[rowOffset[t] + columnOffset[j]]</pre>
+ * with rowOffset = ci*Hp*Wp + ty*dilH*Wp + tx*dilW and columnOffset = b*C*Hp*Wp + oy*sH*Wp + ox*sW.
+ * The padding is real zeros in xp, so no entry needs a bounds test. Along one output row the
+ * columns read xp with step sW: at stride 1 a run of columns is one contiguous vector copy.
+ *
+ * <p>An instance holds the geometry of one call (shared by all threads); the padded buffers are
+ * the callers' own. Tails are copied by scalars, not narrower vectors: loading a second
+ * FloatVector shape (256- next to 512-bit, say) made C2 compile the GEMM micro-kernel ~15x
+ * slower (measured on JDK 17), so the engine never uses more than one.
+ */
+final class PaddedPatches {
+
+    private static final VectorSpecies<Float> S = SgemmKernel.S;
+    private static final int VL = S.length();
+
+    private final ConvShape g;
+    private final int hp;
+    private final int wp;
+    /** Floats per image in the padded buffer: (c/groups) * Hp * Wp. */
+    final int imageSize;
+    private final int[] rowOffset;
+    private final int[] columnOffset;
+    /** Columns left on column j's output row, counting j itself. */
+    private final int[] runLength;
+
+    /** The geometry for chunks of up to maxImages images of g. */
+    PaddedPatches(ConvShape g, int maxImages) {
+        this.g = g;
+        this.hp = g.h() + 2 * g.padH();
+        this.wp = g.w() + 2 * g.padW();
+        this.imageSize = g.cPerGroup() * hp * wp;
+        rowOffset = new int[g.cPerGroup() * g.r() * g.s()];
+        for (int ci = 0, t = 0; ci < g.cPerGroup(); ci++) {
+            for (int ty = 0; ty < g.r(); ty++) {
+                for (int tx = 0; tx < g.s(); tx++, t++) {
+                    rowOffset[t] = ci * hp * wp + ty * g.dilH() * wp + tx * g.dilW();
+                }
+            }
+        }
+        int oh = g.outH();
+        int ow = g.outW();
+        columnOffset = new int[maxImages * oh * ow];
+        runLength = new int[columnOffset.length];
+        for (int b = 0, j = 0; b < maxImages; b++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, j++) {
+                    columnOffset[j] = b * imageSize + oy * g.strideH() * wp + ox * g.strideW();
+                    runLength[j] = ow - ox;
+                }
+            }
+        }
+    }
+
+    /** Floats of padded buffer for the given number of images. */
+    int bufferSize(int images) {
+        return images * imageSize;
+    }
+
+    /** xp = channels [gi*c/groups, (gi+1)*c/groups) of images [b0, b1) of x, zero-padded. */
+    void load(float[] x, int xOff, int b0, int b1, int group, float[] xp) {
+        int h = g.h();
+        int w = g.w();
+        int cg = g.cPerGroup();
+        Arrays.fill(xp, 0, (b1 - b0) * imageSize, 0f);
+        for (int b = b0; b < b1; b++) {
+            int src = xOff + (b * g.c() + group * cg) * h * w;
+            int dst = (b - b0) * imageSize + g.padH() * wp + g.padW();
+            for (int ci = 0; ci < cg; ci++, dst += hp * wp) {
+                for (int iy = 0; iy < h; iy++, src += w) {
+                    copy(x, src, xp, dst + iy * wp, w);
+                }
+            }
+        }
+    }
+
+    /** The patch matrix of the loaded chunk as op(B) of a GEMM: rows t (CRS), columns j (pixels). */
+    SgemmDriver.PackB asB(float[] xp) {
+        int step = g.strideW();
+        return (k0, kc, j0, nc, dst) -> {
+            for (int jr = 0; jr < nc; jr += NR) {
+                int base = jr * kc;
+                int nr = Math.min(NR, nc - jr);
+                for (int j = j0 + jr, end = j + nr; j < end; ) {
+                    int len = Math.min(runLength[j], end - j);
+                    int co = columnOffset[j];
+                    int d = base + j - j0 - jr;
+                    for (int t = 0; t < kc; t++, d += NR) {
+                        int src = rowOffset[k0 + t] + co;
+                        if (step == 1) {
+                            copy(xp, src, dst, d, len);
+                        } else {
+                            for (int i = 0; i < len; i++) {
+                                dst[d + i] = xp[src + i * step];
+                            }
+                        }
+                    }
+                    j += len;
+                }
+                if (nr < NR) {
+                    for (int t = 0; t < kc; t++) {
+                        Arrays.fill(dst, base + t * NR + nr, base + (t + 1) * NR, 0f);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * The transposed patch matrix as op(B): rows are pixels j, columns the patch rows t (weight
+     * gradient: dW = dY . patches^T). Each packed row is a gather from xp.
+     */
+    SgemmDriver.PackB transposedAsB(float[] xp) {
+        return (k0, kc, j0, nc, dst) -> {
+            for (int jr = 0; jr < nc; jr += NR) {
+                int base = jr * kc;
+                int nr = Math.min(NR, nc - jr);
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++) {
+                        int co = columnOffset[k0 + p];
+                        for (int v = 0; v < NR; v += VL) {
+                            FloatVector.fromArray(S, xp, co, rowOffset, j0 + jr + v).intoArray(dst, base + p * NR + v);
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        int co = columnOffset[k0 + p];
+                        int d = base + p * NR;
+                        for (int jj = 0; jj < nr; jj++) {
+                            dst[d + jj] = xp[co + rowOffset[j0 + jr + jj]];
+                        }
+                        Arrays.fill(dst, d + nr, d + NR, 0f);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * The adjoint of reading the patches (col2im): every entry of dpatches[t][j] (rows ld apart, cols
+     * columns) is added onto the padded pixel it was read from. dxp must be zero on entry.
+     */
+    void scatterAdd(float[] dpatches, int ld, int cols, float[] dxp) {
+        int step = g.strideW();
+        for (int t = 0; t < rowOffset.length; t++) {
+            int ro = rowOffset[t];
+            int srcRow = t * ld;
+            for (int j = 0; j < cols; ) {
+                int len = runLength[j];
+                int dst = ro + columnOffset[j];
+                int src = srcRow + j;
+                if (step == 1) {
+                    addTo(dpatches, src, dxp, dst, len);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        dxp[dst + i * step] += dpatches[src + i];
+                    }
+                }
+                j += len;
+            }
+        }
+    }
+
+    /** The interiors of the padded images of dxp, written to channels of group gi of images [b0, b1) of dx. */
+    void store(float[] dxp, int b0, int b1, int group, float[] dx, int dxOff) {
+        int h = g.h();
+        int w = g.w();
+        int cg = g.cPerGroup();
+        for (int b = b0; b < b1; b++) {
+            int dst = dxOff + (b * g.c() + group * cg) * h * w;
+            int src = (b - b0) * imageSize + g.padH() * wp + g.padW();
+            for (int ci = 0; ci < cg; ci++, src += hp * wp) {
+                for (int iy = 0; iy < h; iy++, dst += w) {
+                    copy(dxp, src + iy * wp, dx, dst, w);
+                }
+            }
+        }
+    }
+
+    /** dst[d, d+len) = src[s, s+len): whole vectors, then scalars. */
+    static void copy(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i + VL <= len; i += VL) {
+            FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+        }
+        for (; i < len; i++) {
+            dst[d + i] = src[s + i];
+        }
+    }
+
+    /** dst[d, d+len) += src[s, s+len). */
+    private static void addTo(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i + VL <= len; i += VL) {
+            FloatVector.fromArray(S, src, s + i).add(FloatVector.fromArray(S, dst, d + i)).intoArray(dst, d + i);
+        }
+        for (; i < len; i++) {
+            dst[d + i] += src[s + i];
+        }
+    }
+}
