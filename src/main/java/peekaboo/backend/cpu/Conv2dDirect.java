@@ -28,7 +28,7 @@ final class Conv2dDirect {
     }
 
     static boolean supportsInputGrad(ConvShape g) {
-        return supports(g) && g.padH() <= g.dilH() * (g.r() - 1) && g.padW() <= g.dilW() * (g.s() - 1);
+        return Conv2dF32.inputGradIsForward(g);
     }
 
     static boolean supportsWeightGrad(ConvShape g) {
@@ -220,26 +220,7 @@ final class Conv2dDirect {
 
     /** dx = forward conv of dy with w'[ci][ko][r-1-ty][s-1-tx] = w[ko][ci][ty][tx], pad' = dil*(r-1) - pad. */
     static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
-        ConvShape t = new ConvShape(g.n(), g.k(), g.outH(), g.outW(), g.c(), g.r(), g.s(), 1, 1,
-                g.dilH() * (g.r() - 1) - g.padH(), g.dilW() * (g.s() - 1) - g.padW(), g.dilH(), g.dilW(),
-                g.groups());
-        int cg = g.cPerGroup();
-        int kg = g.kPerGroup();
-        int r = g.r();
-        int s = g.s();
-        float[] wf = new float[g.weightSize()];
-        for (int gi = 0; gi < g.groups(); gi++) {
-            for (int ko = 0; ko < kg; ko++) {
-                for (int ci = 0; ci < cg; ci++) {
-                    int src = wOff + ((gi * kg + ko) * cg + ci) * r * s;
-                    int dst = ((gi * cg + ci) * kg + ko) * r * s;
-                    for (int i = 0; i < r * s; i++) {
-                        wf[dst + r * s - 1 - i] = w[src + i]; // flips both taps
-                    }
-                }
-            }
-        }
-        forward(t, dy, dyOff, wf, 0, null, 0, dx, dxOff);
+        forward(Conv2dF32.inputGradAsForward(g), dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
     }
 
     /**

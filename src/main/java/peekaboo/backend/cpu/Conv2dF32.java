@@ -69,6 +69,42 @@ public final class Conv2dF32 {
 
     // ---- helpers shared by the paths -----------------------------------------------------
 
+    /**
+     * At stride 1 the input gradient is itself a forward convolution: of dy, with the weights
+     * transposed (k and c swapped) and flipped in both taps, and padding dil*(r-1) - pad.
+     */
+    static boolean inputGradIsForward(ConvShape g) {
+        return g.strideH() == 1 && g.strideW() == 1
+                && g.padH() <= g.dilH() * (g.r() - 1) && g.padW() <= g.dilW() * (g.s() - 1);
+    }
+
+    /** The forward convolution whose output is the input gradient of g (see {@link #inputGradIsForward}). */
+    static ConvShape inputGradAsForward(ConvShape g) {
+        return new ConvShape(g.n(), g.k(), g.outH(), g.outW(), g.c(), g.r(), g.s(), 1, 1,
+                g.dilH() * (g.r() - 1) - g.padH(), g.dilW() * (g.s() - 1) - g.padW(), g.dilH(), g.dilW(),
+                g.groups());
+    }
+
+    /** The weights of {@link #inputGradAsForward}: wf[gi][ci][ko][r-1-ty][s-1-tx] = w[gi][ko][ci][ty][tx]. */
+    static float[] flippedWeights(ConvShape g, float[] w, int wOff) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int taps = g.r() * g.s();
+        float[] wf = new float[g.weightSize()];
+        for (int gi = 0; gi < g.groups(); gi++) {
+            for (int ko = 0; ko < kg; ko++) {
+                for (int ci = 0; ci < cg; ci++) {
+                    int src = wOff + ((gi * kg + ko) * cg + ci) * taps;
+                    int dst = ((gi * cg + ci) * kg + ko) * taps;
+                    for (int i = 0; i < taps; i++) {
+                        wf[dst + taps - 1 - i] = w[src + i];
+                    }
+                }
+            }
+        }
+        return wf;
+    }
+
     /** Per-image work; parallel = true when the image itself should use every thread. */
     interface ImageBody {
         void run(int image, boolean parallel);

@@ -14,7 +14,8 @@ import peekaboo.backend.ConvShape;
  * layer still makes one wide GEMM. Then:
  * <ul>
  * <li>forward: Y[K, nb*P] = W[K, CRS] . cols, copied out to NCHW;
- * <li>inputGrad: dcols[CRS, nb*P] = W^T . dY, then col2im adds every column back onto the pixel
+ * <li>inputGrad: at stride 1, the forward convolution of dY with transposed, flipped weights;
+ *     otherwise dcols[CRS, nb*P] = W^T . dY, then col2im adds every column back onto the pixel
  *     it was read from. For stride s this touches each dy value once, where a transposed
  *     convolution would multiply (s*s - 1)/(s*s) zeros;
  * <li>weightGrad: dW[K, CRS] += dY . cols^T, one partial sum per thread.
@@ -118,6 +119,11 @@ final class Conv2dIm2col {
     }
 
     static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        if (Conv2dF32.inputGradIsForward(g)) { // no col2im: the patches of dy, packed like the forward's
+            forward(Conv2dF32.inputGradAsForward(g), dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0,
+                    dx, dxOff);
+            return;
+        }
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();

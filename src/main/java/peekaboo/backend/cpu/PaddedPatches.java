@@ -65,9 +65,12 @@ final class PaddedPatches {
         }
     }
 
-    /** Floats of padded buffer for the given number of images. */
+    /** How far past its end {@link #asB} may read a padded buffer or write a packing buffer. */
+    static final int SLACK = VL;
+
+    /** Floats of padded buffer for the given number of images, including {@link #SLACK}. */
     int bufferSize(int images) {
-        return images * imageSize;
+        return images * imageSize + SLACK;
     }
 
     /** xp = channels [gi*c/groups, (gi+1)*c/groups) of images [b0, b1) of x, zero-padded. */
@@ -75,7 +78,7 @@ final class PaddedPatches {
         int h = g.h();
         int w = g.w();
         int cg = g.cPerGroup();
-        Arrays.fill(xp, 0, (b1 - b0) * imageSize, 0f);
+        Arrays.fill(xp, 0, bufferSize(b1 - b0), 0f);
         for (int b = b0; b < b1; b++) {
             int src = xOff + (b * g.c() + group * cg) * h * w;
             int dst = (b - b0) * imageSize + g.padH() * wp + g.padW();
@@ -87,28 +90,46 @@ final class PaddedPatches {
         }
     }
 
-    /** The patch matrix of the loaded chunk as op(B) of a GEMM: rows t (CRS), columns j (pixels). */
+    /**
+     * The patch matrix of the loaded chunk as op(B) of a GEMM: rows t (CRS), columns j (pixels).
+     *
+     * <p>At stride 1 each run of columns is copied in whole vectors, the last one allowed to run
+     * past the end of its run: rows of a panel are written in increasing address order, so what
+     * it writes too much lands on entries written after it (or on a panel's zeroed tail). Reads
+     * and writes may run up to {@link #SLACK} floats past xp and dst, which must have that room.
+     */
     SgemmDriver.PackB asB(float[] xp) {
         int step = g.strideW();
         return (k0, kc, j0, nc, dst) -> {
+            int[] runSource = new int[NR];
+            int[] runStart = new int[NR];
+            int[] runEnd = new int[NR];
             for (int jr = 0; jr < nc; jr += NR) {
                 int base = jr * kc;
                 int nr = Math.min(NR, nc - jr);
-                for (int j = j0 + jr, end = j + nr; j < end; ) {
+                int runs = 0; // the panel's runs of columns along output rows, the same for every t
+                for (int j = j0 + jr, end = j + nr; j < end; runs++) {
                     int len = Math.min(runLength[j], end - j);
-                    int co = columnOffset[j];
-                    int d = base + j - j0 - jr;
-                    for (int t = 0; t < kc; t++, d += NR) {
-                        int src = rowOffset[k0 + t] + co;
+                    runSource[runs] = columnOffset[j];
+                    runStart[runs] = j - j0 - jr;
+                    runEnd[runs] = j - j0 - jr + len;
+                    j += len;
+                }
+                for (int t = 0; t < kc; t++) {
+                    int ro = rowOffset[k0 + t];
+                    int d = base + t * NR;
+                    for (int r = 0; r < runs; r++) {
+                        int src = ro + runSource[r] - runStart[r];
                         if (step == 1) {
-                            copy(xp, src, dst, d, len);
+                            for (int i = runStart[r]; i < runEnd[r]; i += VL) {
+                                FloatVector.fromArray(S, xp, src + i).intoArray(dst, d + i);
+                            }
                         } else {
-                            for (int i = 0; i < len; i++) {
-                                dst[d + i] = xp[src + i * step];
+                            for (int i = runStart[r], k = 0; i < runEnd[r]; i++, k += step) {
+                                dst[d + i] = xp[src + runStart[r] + k];
                             }
                         }
                     }
-                    j += len;
                 }
                 if (nr < NR) {
                     for (int t = 0; t < kc; t++) {

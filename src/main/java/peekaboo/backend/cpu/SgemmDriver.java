@@ -35,7 +35,7 @@ final class SgemmDriver {
 
     private static final class Workspace {
         final float[] a = new float[MC * KC];
-        final float[] b = new float[KC * NC];
+        final float[] b = new float[KC * NC + PaddedPatches.SLACK]; // packers may overrun by SLACK
         final float[] tile = new float[MR * NR];
     }
 
