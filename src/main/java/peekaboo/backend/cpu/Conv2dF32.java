@@ -55,8 +55,11 @@ public final class Conv2dF32 {
      * images makes wider GEMMs (measured on one core, CPU time: ResNet-20/18 layers, see ConvLayersTimer).
      */
     static boolean direct(ConvShape g) {
-        return Sgemm.SIMD && g.outH() * g.outW() >= 256;
+        return Sgemm.SIMD && g.outH() * g.outW() >= DIRECT_MIN_PIXELS;
     }
+
+    /** Output pixels per image from which the direct path is used (tuning: -Dpeekaboo.conv.directMinPixels). */
+    private static final int DIRECT_MIN_PIXELS = Integer.getInteger("peekaboo.conv.directMinPixels", 256);
 
     /**
      * The direct weight gradient keeps 16 partial-sum lanes per weight (K*CRS*16 floats): it wins while
@@ -64,7 +67,7 @@ public final class Conv2dF32 {
      */
     static boolean directWeightGrad(ConvShape g) {
         long lanes = 16L * g.weightSize();
-        return Sgemm.SIMD && (g.outH() * g.outW() >= 1024 || (g.outH() * g.outW() >= 256 && lanes <= 1 << 18));
+        return Sgemm.SIMD && (g.outH() * g.outW() >= 1024 || (g.outH() * g.outW() >= DIRECT_MIN_PIXELS && lanes <= 1 << 18));
     }
 
     // ---- helpers shared by the paths -----------------------------------------------------
