@@ -27,7 +27,8 @@ usage: bench/compare.sh [options]
   --no-torch         only our engine
   --cases LIST       comma-separated subset of resnet20,resnet18,pab,memory,data (default: all)
   --steps N          timed training steps per step case (default 10; --quick 3)
-  --warmup N         untimed steps first (default 3; --quick 1)
+  --warmup N         untimed steps first (default 10, so that both sides are timed warm: the JIT
+                     compiles our kernels over the first ~10 steps; --quick 1)
   --data DIR         CIFAR-10 JPEGs in ImageFolder layout, train/ and test/ (default ../shared/data/cifar10-jpeg)
   --python PY        the python with torch (default: /usr/bin/python3, then python3 on the PATH)
   --torch-omp P      PyTorch step runs with OpenMP wait policy default, passive or both (default both:
@@ -66,7 +67,7 @@ want() { [[ ",$cases," == *",$1,"* ]]; }
 if [ $quick = 1 ]; then
   steps=${steps:-3} warmup=${warmup:-1} mem_steps=5 loader_passes=1 loader_images=5000 prune_iters=1
 else
-  steps=${steps:-10} warmup=${warmup:-3} mem_steps=20 loader_passes=3 loader_images=20000 prune_iters=100
+  steps=${steps:-10} warmup=${warmup:-10} mem_steps=20 loader_passes=3 loader_images=20000 prune_iters=100
 fi
 [[ $steps =~ ^[1-9][0-9]*$ ]] || die "--steps must be a whole number of at least 1, got '$steps'."
 [[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a whole number, got '$warmup'."

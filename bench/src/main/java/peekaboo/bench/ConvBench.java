@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -17,10 +18,13 @@ import peekaboo.backend.ConvShape;
 import peekaboo.backend.cpu.Parallel;
 
 /**
- * The ResNet-20 stage-1 layer: batch 128, 16 -> 16 channels, 3x3, stride 1, pad 1, 32x32.
+ * The 3x3 conv layers of CIFAR ResNet-20 at batch 128 (pad 1), parameter {@code layer} =
+ * "c-k-hw-stride": 16-16-32-1 (stage 1, the direct path), 16-32-32-2 (downsampling, the patch path),
+ * 32-32-16-1 (stage 2, direct), 64-64-8-1 (stage 3, the patch path).
  *
- * <p>Each pass (forward, inputGrad, weightGrad) is 2*n*k*outH*outW*(c/groups)*r*s =
- * 0.6040 GFLOP per op (bias excluded), so GFLOP/s = ops/s x 0.6040.
+ * <p>Each pass (forward, inputGrad, weightGrad) is 2*n*k*outH*outW*(c/groups)*r*s flops (bias
+ * excluded; setup prints it): 0.6040 GFLOP per op for the three stride-1 layers, 0.3020 for 16-32-32-2,
+ * so GFLOP/s = ops/s x that.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -30,7 +34,10 @@ import peekaboo.backend.cpu.Parallel;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class ConvBench {
 
-    private final ConvShape g = ConvShape.of(128, 16, 32, 16, 3, 1, 1);
+    @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "64-64-8-1"})
+    public String layer;
+
+    private ConvShape g;
     private float[] x;
     private float[] w;
     private float[] bias;
@@ -41,6 +48,9 @@ public class ConvBench {
 
     @Setup
     public void setup() {
+        String[] p = layer.split("-");
+        g = ConvShape.of(128, Integer.parseInt(p[0]), Integer.parseInt(p[2]), Integer.parseInt(p[1]), 3,
+                Integer.parseInt(p[3]), 1);
         Random rnd = new Random(1);
         x = random(rnd, g.inputSize());
         w = random(rnd, g.weightSize());
