@@ -99,21 +99,28 @@ public final class Autograd {
             }
         }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
+        GradRecycler recycler = new GradRecycler(!createGraph);
         for (int i = 0; i < roots.length; i++) {
             Tensor root = roots[i];
+            recycler.keep(seeds[i]);
             if (root.gradFn() == null) {
                 accumulateLeaf(result, wanted, captureFor, root, seeds[i]);
             } else {
-                pending.merge(root.gradFn(), seeds[i], Tensor::add);
+                addPending(pending, recycler, root.gradFn(), seeds[i]);
             }
         }
+        recycler.recycleDead();
         List<Node> order = topologicalOrder(roots);
         try (var scope = GradMode.set(createGraph)) {
             for (Node node : order) {
                 Tensor g = pending.remove(node);
                 if (g == null) continue;
+                recycler.release(g);
                 Tensor captured = captureNodes.get(node);
-                if (captured != null) result.merge(captured, g, Tensor::add);
+                if (captured != null) {
+                    recycler.keep(g);
+                    recycler.keep(result.merge(captured, g, Tensor::add));
+                }
                 Tensor[] inputGrads = node.apply(g);
                 if (!retainGraph) node.release();
                 Tensor[] inputs = node.inputs();
@@ -124,14 +131,34 @@ public final class Autograd {
                     if (!java.util.Arrays.equals(ig.shape(), input.shape())) ig = ig.sumTo(input.shape());
                     if (ig.dtype() != input.dtype()) ig = ig.to(input.dtype());
                     if (input.gradFn() != null) {
-                        pending.merge(input.gradFn(), ig, Tensor::add);
+                        addPending(pending, recycler, input.gradFn(), ig);
                     } else {
+                        recycler.keep(ig);
                         accumulateLeaf(result, wanted, captureFor, input, ig);
                     }
                 }
+                recycler.mayDie(g);
+                recycler.recycleDead(); // only now: the node's input gradients may alias g
             }
         }
+        for (Tensor kept : result.values()) recycler.keep(kept);
         return result;
+    }
+
+    /** pending[node] += g, the sum in a new tensor; the two summands may die there. */
+    private static void addPending(Map<Node, Tensor> pending, GradRecycler recycler, Node node, Tensor g) {
+        Tensor old = pending.get(node);
+        if (old == null) {
+            pending.put(node, g);
+            recycler.hold(g);
+            return;
+        }
+        Tensor sum = old.add(g);
+        pending.put(node, sum);
+        recycler.hold(sum);
+        recycler.release(old);
+        recycler.mayDie(old);
+        recycler.mayDie(g);
     }
 
     private static void accumulateLeaf(Map<Tensor, Tensor> result, Map<Tensor, Boolean> wanted, Tensor[] captureFor,

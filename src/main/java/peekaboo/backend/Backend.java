@@ -19,6 +19,14 @@ public interface Backend {
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
 
+    /**
+     * Says that nothing refers to the storage any more (autograd calls it for gradients that die
+     * during a backward pass), so its memory may back a later {@link #allocate}. Never required: the
+     * default does nothing and leaves the memory to the garbage collector.
+     */
+    default void recycle(Storage storage) {
+    }
+
     /** A storage holding a copy of a host array: float[], double[], long[] or byte[] (U8 and BOOL). */
     Storage upload(DType dtype, Object hostArray);
 

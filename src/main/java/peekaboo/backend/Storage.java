@@ -8,14 +8,23 @@ import peekaboo.tensor.DType;
  * write, so autograd can tell when a tensor it saved for the backward pass has been changed.
  */
 public abstract class Storage {
+    private static final java.util.concurrent.atomic.AtomicLong CREATED = new java.util.concurrent.atomic.AtomicLong();
+
     private final DType dtype;
     private final int size;
+    private final long serial = CREATED.incrementAndGet();
     private int version;
 
     protected Storage(DType dtype, int size) {
         this.dtype = dtype;
         this.size = size;
     }
+
+    /** Storages are numbered in creation order: this one's number. */
+    public final long serial() { return serial; }
+
+    /** The number of the newest storage so far: storages created after this call have larger ones. */
+    public static long latestSerial() { return CREATED.get(); }
 
     public final DType dtype() { return dtype; }
 

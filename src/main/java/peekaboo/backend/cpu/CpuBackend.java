@@ -26,15 +26,25 @@ public final class CpuBackend implements Backend {
 
     static CpuStorage st(Tensor t) { return (CpuStorage) t.storage(); }
 
+    private final FloatPool pool = new FloatPool();
+
     @Override
     public Storage allocate(DType dtype, int size) {
-        Object array = switch (dtype) {
+        float[] pooled = dtype == DType.F32 ? pool.take(size) : null;
+        Object array = pooled != null ? pooled : switch (dtype) {
             case F32 -> new float[size];
             case F64 -> new double[size];
             case I64 -> new long[size];
             case U8, BOOL -> new byte[size];
         };
         return new CpuStorage(this, dtype, array, size);
+    }
+
+    @Override
+    public void recycle(Storage storage) {
+        if (storage instanceof CpuStorage s && s.f32 != null && s.backend() == this) {
+            pool.give(s.f32);
+        }
     }
 
     @Override

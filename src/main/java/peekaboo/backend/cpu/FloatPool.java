@@ -1,0 +1,53 @@
+package peekaboo.backend.cpu;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Large float arrays handed back by autograd (gradients that died during a backward pass), kept by
+ * length for the next allocation of the same size. A training step allocates the same gradient
+ * shapes every time, so most of them come from here instead of the heap: fewer fresh arrays means
+ * fewer collections and a smaller heap (8 MB activations are humongous objects in G1, each of which
+ * can start a collection).
+ *
+ * <p>Only arrays of at least {@link #MIN_FLOATS} are kept, at most {@link #MAX_FLOATS} in all;
+ * beyond that they are left to the garbage collector. Thread-safe. Sizes: {@code
+ * -Dpeekaboo.pool.maxMegabytes} (0 turns the pool off).
+ */
+final class FloatPool {
+
+    static final int MIN_FLOATS = 1 << 16;
+    static final long MAX_FLOATS = Long.getLong("peekaboo.pool.maxMegabytes", 512L) * (1 << 20) / Float.BYTES;
+
+    private final Map<Integer, ConcurrentLinkedDeque<float[]>> free = new ConcurrentHashMap<>();
+    private final AtomicLong pooled = new AtomicLong();
+
+    /** A zero-filled array of the given length from the pool, or null when it holds none. */
+    float[] take(int length) {
+        if (length < MIN_FLOATS) {
+            return null;
+        }
+        ConcurrentLinkedDeque<float[]> list = free.get(length);
+        float[] a = list == null ? null : list.pollFirst();
+        if (a == null) {
+            return null;
+        }
+        pooled.addAndGet(-length);
+        Arrays.fill(a, 0f);
+        return a;
+    }
+
+    /** Keeps the array for a later {@link #take} when it is large enough and there is room. */
+    void give(float[] a) {
+        if (a.length < MIN_FLOATS || pooled.addAndGet(a.length) > MAX_FLOATS) {
+            if (a.length >= MIN_FLOATS) {
+                pooled.addAndGet(-a.length);
+            }
+            return;
+        }
+        free.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
+    }
+}
