@@ -89,6 +89,10 @@ final class Conv2dIm2col {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
+        if (SparseRows.worthIt(w, wOff, g.weightSize())) {
+            forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            return;
+        }
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();
@@ -113,6 +117,63 @@ final class Conv2dIm2col {
                     for (int b = b0; b < b1; b++) {
                         Conv2dF32.addRowBias(y, yOff + (b * g.k() + gi * kg) * p, kg, p, bias, biasOff + gi * kg);
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * The forward conv with mostly-zero weights (pruned layers): the chunk's patch matrix is written
+     * out row by row, and each output row multiplies only its non-zero taps ({@link SparseRows}),
+     * SparseRows.TILE columns at a time.
+     */
+    private static void forwardSparse(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias,
+            int biasOff, float[] y, int yOff) {
+        int p = g.outH() * g.outW();
+        int kg = g.kPerGroup();
+        int crs = g.cPerGroup() * g.r() * g.s();
+        int nb = imagesPerChunk(g);
+        int ld = SgemmDriver.roundUp(nb * p, SparseRows.TILE); // row stride of the written patch matrix
+        PaddedPatches patches = new PaddedPatches(g, nb);
+        SparseRows[] sw = new SparseRows[g.groups()];
+        for (int gi = 0; gi < g.groups(); gi++) {
+            sw[gi] = SparseRows.of(w, wOff + gi * kg * crs, kg, crs, crs, 1, t -> t * ld);
+        }
+        forChunks(g.n(), nb, (b0, b1, parallel) -> {
+            int cols = (b1 - b0) * p;
+            Workspace ws = WORKSPACE.get();
+            float[] xp = ws.padded(patches.bufferSize(nb));
+            float[] rows = ws.cols(crs * ld + PaddedPatches.SLACK);
+            for (int gi = 0; gi < g.groups(); gi++) {
+                patches.load(x, xOff, b0, b1, gi, xp);
+                patches.rows(xp, cols, rows, ld);
+                SparseRows rowsOfW = sw[gi];
+                int group = gi;
+                Parallel.RangeBody outputRows = (k0, k1) -> {
+                    float[] tile = new float[SparseRows.TILE];
+                    // column tiles outside, output rows inside: a tile's patch rows stay in cache
+                    for (int j0 = 0; j0 < cols; j0 += SparseRows.TILE) {
+                        for (int ko = k0; ko < k1; ko++) {
+                            float bv = bias == null ? 0f : bias[biasOff + group * kg + ko];
+                            rowsOfW.rowTile(ko, rows, j0, tile, 0);
+                            // columns j0.. of the tile belong to images b0 + j/p: copy each image's part
+                            for (int j = j0, end = Math.min(cols, j0 + SparseRows.TILE); j < end; ) {
+                                int b = j / p;
+                                int pix = j - b * p;
+                                int len = Math.min(p - pix, end - j);
+                                int dst = yOff + ((b0 + b) * g.k() + group * kg + ko) * p + pix;
+                                for (int i = 0; i < len; i++) {
+                                    y[dst + i] = tile[j - j0 + i] + bv;
+                                }
+                                j += len;
+                            }
+                        }
+                    }
+                };
+                if (parallel) {
+                    Parallel.forRange(kg, outputRows);
+                } else {
+                    outputRows.run(0, kg);
                 }
             }
         });

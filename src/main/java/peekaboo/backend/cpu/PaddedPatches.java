@@ -141,6 +141,33 @@ final class PaddedPatches {
     }
 
     /**
+     * The patch matrix of the loaded chunk written out row by row: dst[t*ld + j] for t in [0, CRS)
+     * and j in [0, cols) (the sparse kernels read whole rows). Entries in [cols, ld) of a row hold
+     * garbage, and dst needs {@link #SLACK} floats of room past CRS*ld.
+     */
+    void rows(float[] xp, int cols, float[] dst, int ld) {
+        int step = g.strideW();
+        for (int t = 0; t < rowOffset.length; t++) {
+            int ro = rowOffset[t];
+            int d = t * ld;
+            for (int j = 0; j < cols; ) { // runs in increasing address order: see asB
+                int len = runLength[j];
+                int src = ro + columnOffset[j];
+                if (step == 1) {
+                    for (int i = 0; i < len; i += VL) {
+                        FloatVector.fromArray(S, xp, src + i).intoArray(dst, d + j + i);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        dst[d + j + i] = xp[src + i * step];
+                    }
+                }
+                j += len;
+            }
+        }
+    }
+
+    /**
      * The transposed patch matrix as op(B): rows are pixels j, columns the patch rows t (weight
      * gradient: dW = dY . patches^T). Each packed row is a gather from xp.
      */
