@@ -36,9 +36,26 @@ final class FloatPool {
             return null;
         }
         pooled.addAndGet(-length);
-        Arrays.fill(a, 0f);
+        zero(a);
         return a;
     }
+
+    /** a = 0, on every thread for large arrays (a fresh array is zeroed by the JVM on one). */
+    private static void zero(float[] a) {
+        if (a.length < PARALLEL_ZERO) {
+            Arrays.fill(a, 0f);
+            return;
+        }
+        Parallel.forRange(Parallel.threads(), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                Arrays.fill(a, (int) ((long) a.length * t / Parallel.threads()),
+                        (int) ((long) a.length * (t + 1) / Parallel.threads()), 0f);
+            }
+        });
+    }
+
+    /** Arrays of at least this many floats are zeroed by all threads. */
+    private static final int PARALLEL_ZERO = 1 << 18;
 
     /** Keeps the array for a later {@link #take} when it is large enough and there is room. */
     void give(float[] a) {
