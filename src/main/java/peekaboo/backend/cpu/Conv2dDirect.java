@@ -122,10 +122,15 @@ final class Conv2dDirect {
             SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs).pack(0, kg, 0, crs, packedW[gi]);
         }
         int p = oh * ow;
-        // Tiles either follow output rows (no junk columns; best when outW fills whole tiles) or
-        // run over the virtual grid q = oy*Wp + ox (junk columns, copied out afterwards).
+        // Tiles follow output rows (no junk columns; best when outW fills whole tiles), or take two
+        // rows of VL at once when outW == VL (the kernel's second vector reads the next image row;
+        // in y the two rows are adjacent), or run over the virtual grid q = oy*Wp + ox (junk
+        // columns, copied out afterwards).
         int rowTile = SgemmDriver.roundUp(ow, NR);
-        boolean byRows = (long) (rowTile - ow) * pd.wp() <= (long) (pd.wp() - ow) * rowTile;
+        boolean rowPairs = ow == VL && oh % 2 == 0;
+        boolean byRows = rowPairs || (long) (rowTile - ow) * pd.wp() <= (long) (pd.wp() - ow) * rowTile;
+        int rowStep = rowPairs ? 2 : 1;
+        int second = rowPairs ? pd.wp() : VL;
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(g.n() * g.groups(), task -> {
             int b = task / g.groups();
@@ -143,16 +148,17 @@ final class Conv2dDirect {
                     int ai = ir * crs + pc * MR;
                     if (byRows) {
                         int mr = Math.min(MR, kg - ir);
-                        for (int oy = 0; oy < oh; oy++) {
+                        for (int oy = 0; oy < oh; oy += rowStep) {
                             for (int ox = 0; ox < ow; ox += NR) {
-                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wp() + ox, pd.offs(), pc, ws.tile);
+                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wp() + ox, second, pd.offs(), pc,
+                                        ws.tile);
                                 SgemmKernel.merge(ws.tile, y, yo + ir * p + oy * ow + ox, p, pc > 0, mr,
-                                        Math.min(NR, ow - ox));
+                                        Math.min(NR, rowStep * ow - ox));
                             }
                         }
                     } else {
                         for (int q0 = 0; q0 < pd.q(); q0 += NR) {
-                            SgemmKernel.kernelIndexed(kc, a, ai, xp, q0, pd.offs(), pc, ws.tile);
+                            SgemmKernel.kernelIndexed(kc, a, ai, xp, q0, VL, pd.offs(), pc, ws.tile);
                             SgemmKernel.merge(ws.tile, yv, ir * pd.q() + q0, pd.q(), pc > 0, MR, NR);
                         }
                     }
@@ -237,14 +243,20 @@ final class Conv2dDirect {
         int tk = (kg + 3) / 4;
         int tj = (crs + 3) / 4;
         Padded pd = Padded.of(g, VL);
+        // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart);
+        // otherwise dy is copied into the virtual grid (junk columns zero) and read as one run
+        boolean rowsOfVL = ow == VL;
+        int count = rowsOfVL ? oh : pd.q() / VL;
+        int dyStep = VL;
+        int xpStep = rowsOfVL ? pd.wp() : VL;
         int chunks = Math.min(g.n(), Parallel.threads());
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
         Parallel.forRange(chunks, (c0, c1) -> {
             Workspace ws = WORKSPACE.get();
             float[] xp = ws.xp(pd.size());
-            float[] dyv = ws.yv(kg * pd.q());
-            ws.zeroOnce(call, pd.size(), kg * pd.q());
+            float[] dyv = rowsOfVL ? dy : ws.yv(kg * pd.q());
+            ws.zeroOnce(call, pd.size(), rowsOfVL ? 0 : kg * pd.q());
             int accSize = g.groups() * tk * tj * 16 * VL;
             for (int ch = c0; ch < c1; ch++) {
                 float[] acc = ws.acc(accSize);
@@ -254,22 +266,26 @@ final class Conv2dDirect {
                 for (int b = b0; b < b1; b++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
                         pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
-                        for (int ko = 0; ko < kg; ko++) {
-                            for (int oy = 0; oy < oh; oy++) {
-                                System.arraycopy(dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
-                                        dyv, ko * pd.q() + oy * pd.wp(), ow);
+                        int dyBase = rowsOfVL ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
+                        int dyRow = rowsOfVL ? oh * ow : pd.q();
+                        if (!rowsOfVL) {
+                            for (int ko = 0; ko < kg; ko++) {
+                                for (int oy = 0; oy < oh; oy++) {
+                                    System.arraycopy(dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
+                                            dyv, ko * pd.q() + oy * pd.wp(), ow);
+                                }
                             }
                         }
                         int[] offs = pd.offs();
                         for (int i = 0; i < tk; i++) {
                             int k0 = 4 * i;
-                            int a0 = Math.min(k0, kg - 1) * pd.q();
-                            int a1 = Math.min(k0 + 1, kg - 1) * pd.q();
-                            int a2 = Math.min(k0 + 2, kg - 1) * pd.q();
-                            int a3 = Math.min(k0 + 3, kg - 1) * pd.q();
+                            int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
+                            int a1 = dyBase + Math.min(k0 + 1, kg - 1) * dyRow;
+                            int a2 = dyBase + Math.min(k0 + 2, kg - 1) * dyRow;
+                            int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
                             for (int j = 0; j < tj; j++) {
                                 int j0 = 4 * j;
-                                SgemmKernel.dotKernel(pd.q(), dyv, a0, a1, a2, a3, xp, offs[j0],
+                                SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, xp, offs[j0],
                                         offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
                                         offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
                             }

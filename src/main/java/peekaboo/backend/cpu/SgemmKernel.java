@@ -88,9 +88,10 @@ final class SgemmKernel {
 
     /**
      * Like {@link #kernel}, but B is read in place (direct convolution): row p of the B panel is
-     * the NR floats at b[bq + offs[oi + p]].
+     * the two vectors at b[bq + offs[oi + p]] and b[bq + offs[oi + p] + second] (second = VL: NR
+     * consecutive floats; larger: two pieces, such as two image rows).
      */
-    static void kernelIndexed(int kc, float[] a, int ai, float[] b, int bq, int[] offs, int oi,
+    static void kernelIndexed(int kc, float[] a, int ai, float[] b, int bq, int second, int[] offs, int oi,
             float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
@@ -104,7 +105,7 @@ final class SgemmKernel {
         for (int p = 0; p < kc; p++, ai += MR) {
             int bi = bq + offs[oi + p];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + second);
             FloatVector av;
             av = FloatVector.broadcast(S, a[ai + 0]);
             c00 = b0.fma(av, c00);
@@ -151,11 +152,12 @@ final class SgemmKernel {
 
     /**
      * Dot-product kernel for weight gradients: for i, j in [0, 4), lane-wise
-     * acc[ao + (4i + j)*VL ..] += a[ai_i + q] * b[bj + q] over q in [0, qn), qn a multiple of VL.
+     * acc[ao + (4i + j)*VL ..] += a[ai_i + u*aStep ..] * b[bj + u*bStep ..] over u in [0, count),
+     * one vector each (aStep = bStep = VL: one contiguous run of count*VL floats).
      * The 16 partial-sum vectors live in acc between calls and are reduced by the caller.
      */
-    static void dotKernel(int qn, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0,
-            int b1, int b2, int b3, float[] acc, int ao) {
+    static void dotKernel(int count, int aStep, int bStep, float[] a, int a0, int a1, int a2, int a3, float[] b,
+            int b0, int b1, int b2, int b3, float[] acc, int ao) {
         FloatVector s00 = FloatVector.fromArray(S, acc, ao + 0 * VL);
         FloatVector s01 = FloatVector.fromArray(S, acc, ao + 1 * VL);
         FloatVector s02 = FloatVector.fromArray(S, acc, ao + 2 * VL);
@@ -172,27 +174,27 @@ final class SgemmKernel {
         FloatVector s31 = FloatVector.fromArray(S, acc, ao + 13 * VL);
         FloatVector s32 = FloatVector.fromArray(S, acc, ao + 14 * VL);
         FloatVector s33 = FloatVector.fromArray(S, acc, ao + 15 * VL);
-        for (int q = 0; q < qn; q += VL) {
+        for (int u = 0, q = 0, r = 0; u < count; u++, q += bStep, r += aStep) {
             FloatVector x0 = FloatVector.fromArray(S, b, b0 + q);
             FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
             FloatVector x2 = FloatVector.fromArray(S, b, b2 + q);
             FloatVector x3 = FloatVector.fromArray(S, b, b3 + q);
-            FloatVector d0 = FloatVector.fromArray(S, a, a0 + q);
+            FloatVector d0 = FloatVector.fromArray(S, a, a0 + r);
             s00 = d0.fma(x0, s00);
             s01 = d0.fma(x1, s01);
             s02 = d0.fma(x2, s02);
             s03 = d0.fma(x3, s03);
-            FloatVector d1 = FloatVector.fromArray(S, a, a1 + q);
+            FloatVector d1 = FloatVector.fromArray(S, a, a1 + r);
             s10 = d1.fma(x0, s10);
             s11 = d1.fma(x1, s11);
             s12 = d1.fma(x2, s12);
             s13 = d1.fma(x3, s13);
-            FloatVector d2 = FloatVector.fromArray(S, a, a2 + q);
+            FloatVector d2 = FloatVector.fromArray(S, a, a2 + r);
             s20 = d2.fma(x0, s20);
             s21 = d2.fma(x1, s21);
             s22 = d2.fma(x2, s22);
             s23 = d2.fma(x3, s23);
-            FloatVector d3 = FloatVector.fromArray(S, a, a3 + q);
+            FloatVector d3 = FloatVector.fromArray(S, a, a3 + r);
             s30 = d3.fma(x0, s30);
             s31 = d3.fma(x1, s31);
             s32 = d3.fma(x2, s32);

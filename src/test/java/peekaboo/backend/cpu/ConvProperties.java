@@ -101,6 +101,8 @@ class ConvProperties {
     void layerSizedShapes() {
         ConvShape[] shapes = {
             ConvShape.of(2, 16, 32, 16, 3, 1, 1), // ResNet-20 stage 1
+            ConvShape.of(2, 8, 16, 12, 3, 1, 1), // 16x16: two output rows per tile, dy rows read in place
+            new ConvShape(2, 8, 15, 16, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1), // 15x16: an odd row count
             ConvShape.of(1, 16, 32, 32, 3, 2, 1), // stride-2 downsampling
             ConvShape.of(3, 32, 8, 64, 1, 1, 0), // 1x1
             ConvShape.of(2, 32, 16, 32, 1, 2, 0), // strided shortcut
