@@ -63,8 +63,10 @@ final class GradRecycler {
     void recycleDead() {
         for (Storage s : candidates) {
             if (s.serial() > createdBefore && !held.containsKey(s) && !kept.containsKey(s)) {
-                kept.put(s, Boolean.TRUE); // never twice
-                s.backend().recycle(s);
+                kept.put(s, Boolean.TRUE);
+                if (s.claimForRecycling()) {
+                    s.backend().recycle(s);
+                }
             }
         }
         candidates.clear();

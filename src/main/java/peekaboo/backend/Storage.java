@@ -15,9 +15,25 @@ public abstract class Storage {
     private final long serial = CREATED.incrementAndGet();
     private int version;
 
+    private boolean recycled;
+
     protected Storage(DType dtype, int size) {
         this.dtype = dtype;
         this.size = size;
+        StepArena.created(this);
+    }
+
+    /**
+     * True the first time it is called: the caller may then hand the storage to
+     * {@link Backend#recycle}. Makes sure no storage is recycled twice (autograd and a
+     * {@link StepArena} may both find it dead).
+     */
+    public final synchronized boolean claimForRecycling() {
+        if (recycled) {
+            return false;
+        }
+        recycled = true;
+        return true;
     }
 
     /** Storages are numbered in creation order: this one's number. */

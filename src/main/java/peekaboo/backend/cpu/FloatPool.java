@@ -57,8 +57,15 @@ final class FloatPool {
     /** Arrays of at least this many floats are zeroed by all threads. */
     private static final int PARALLEL_ZERO = 1 << 18;
 
-    /** Keeps the array for a later {@link #take} when it is large enough and there is room. */
+    /**
+     * Keeps the array for a later {@link #take} when it is large enough and there is room. With
+     * {@code -Dpeekaboo.pool.poison=true} (tests) it is filled with NaN first, so that a use after
+     * recycling shows.
+     */
     void give(float[] a) {
+        if (Boolean.getBoolean("peekaboo.pool.poison")) {
+            Arrays.fill(a, Float.NaN);
+        }
         if (a.length < MIN_FLOATS || pooled.addAndGet(a.length) > MAX_FLOATS) {
             if (a.length >= MIN_FLOATS) {
                 pooled.addAndGet(-a.length);

@@ -3,6 +3,7 @@ package peekaboo.pab.train;
 import java.io.PrintStream;
 import java.util.Arrays;
 import peekaboo.models.InitMethod;
+import peekaboo.backend.StepArena;
 import peekaboo.models.Models;
 import peekaboo.models.Network;
 import peekaboo.ops.F;
@@ -35,7 +36,10 @@ public final class StepBenchmark {
         for (int i = -warmup; i < steps; i++) {
             long t0 = System.nanoTime();
             optim.zeroGrad();
-            F.crossEntropy(net.forward(x), target).backward();
+            try (StepArena arena = StepArena.open()) { // as in Trainer: activations back to the pool
+                F.crossEntropy(net.forward(x), target).backward();
+                Trainer.keepModelState(net, arena);
+            }
             optim.step();
             double dt = (System.nanoTime() - t0) / 1e9;
             if (i >= 0) {

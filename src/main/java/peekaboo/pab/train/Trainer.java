@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import peekaboo.autograd.GradMode;
+import peekaboo.backend.StepArena;
 import peekaboo.data.Batch;
 import peekaboo.data.DataLoader;
 import peekaboo.data.Dataset;
@@ -183,19 +184,23 @@ public final class Trainer {
             for (Batch b : batches) {
                 if (stepLimitReached()) break;
                 optim.zeroGrad();
-                Tensor out = net.forward(b.inputs());
-                Tensor loss = F.crossEntropy(out, b.targets());
-                double l = loss.item();
-                if (!Double.isFinite(l)) {
-                    throw new TrainingDivergedException("the training loss became " + l + " at epoch " + epoch + ", step " + done
-                            + "; stopping with the last good checkpoint in " + s.runDir() + " (try a lower --lr)");
+                double l;
+                try (StepArena arena = StepArena.open()) { // this step's activations back to the pool at the end
+                    Tensor out = net.forward(b.inputs());
+                    Tensor loss = F.crossEntropy(out, b.targets());
+                    l = loss.item();
+                    if (!Double.isFinite(l)) {
+                        throw new TrainingDivergedException("the training loss became " + l + " at epoch " + epoch + ", step "
+                                + done + "; stopping with the last good checkpoint in " + s.runDir() + " (try a lower --lr)");
+                    }
+                    loss.backward();
+                    correct += correct(out, b.targets(), 1);
+                    keepModelState(arena);
                 }
-                loss.backward();
                 flips += optim.step();
                 steps++;
                 done++;
                 lossSum += l;
-                correct += correct(out, b.targets(), 1);
                 seen += b.size();
                 if (bar != null) {
                     bar.step();
@@ -209,6 +214,18 @@ public final class Trainer {
                 done == data.trainBatches() ? 1 : 0};
     }
 
+    /** Keeps what the model holds after a step (gradients, parameters, buffers) out of the arena's recycling. */
+    private void keepModelState(StepArena arena) {
+        keepModelState(net, arena);
+    }
+
+    static void keepModelState(peekaboo.nn.Module net, StepArena arena) {
+        for (Tensor p : net.parameters()) {
+            arena.keep(java.util.Arrays.asList(p, p.grad()));
+        }
+        arena.keep(net.namedBuffers().values());
+    }
+
     /** {loss, top-1 %, top-5 %} on the test set in eval mode. */
     double[] test() {
         net.eval();
@@ -217,10 +234,13 @@ public final class Trainer {
         int n = 0;
         try (var scope = GradMode.noGrad()) {
             for (Batch b : data.testBatches()) {
-                Tensor out = net.forward(b.inputs());
-                lossSum += F.crossEntropy(out, b.targets()).item();
-                top1 += correct(out, b.targets(), 1);
-                top5 += correct(out, b.targets(), Math.min(5, out.size(1)));
+                try (StepArena arena = StepArena.open()) { // nothing of the pass outlives it
+                    Tensor out = net.forward(b.inputs());
+                    lossSum += F.crossEntropy(out, b.targets()).item();
+                    top1 += correct(out, b.targets(), 1);
+                    top5 += correct(out, b.targets(), Math.min(5, out.size(1)));
+                    keepModelState(arena);
+                }
                 seen += b.size();
                 n++;
             }
