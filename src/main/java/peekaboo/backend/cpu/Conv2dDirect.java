@@ -230,10 +230,8 @@ final class Conv2dDirect {
     }
 
     /**
-     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 6 x 4
+     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 4
      * blocks of dw as lane-wise partial sums (reduced once at the end), images split over threads.
-     * 6 x 4 rather than 4 x 4: 10 loads per 24 FMAs instead of 8 per 16; one core, 16->16 32x32
-     * 64.6 -> 69.7 GFLOP/s and 64->64 32x32 74.8 -> 86.8 (32->32 16x16 unchanged).
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         int cg = g.cPerGroup();
@@ -242,10 +240,8 @@ final class Conv2dDirect {
         int oh = g.outH();
         int ow = g.outW();
         int hw = g.h() * g.w();
-        int rb = SgemmKernel.DOT_ROWS;
-        int cb = SgemmKernel.DOT_COLS;
-        int tk = (kg + rb - 1) / rb;
-        int tj = (crs + cb - 1) / cb;
+        int tk = (kg + 3) / 4;
+        int tj = (crs + 3) / 4;
         Padded pd = Padded.of(g, VL);
         // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart);
         // otherwise dy is copied into the virtual grid (junk columns zero) and read as one run
@@ -261,7 +257,7 @@ final class Conv2dDirect {
             float[] xp = ws.xp(pd.size());
             float[] dyv = rowsOfVL ? dy : ws.yv(kg * pd.q());
             ws.zeroOnce(call, pd.size(), rowsOfVL ? 0 : kg * pd.q());
-            int accSize = g.groups() * tk * tj * rb * cb * VL;
+            int accSize = g.groups() * tk * tj * 16 * VL;
             for (int ch = c0; ch < c1; ch++) {
                 float[] acc = ws.acc(accSize);
                 Arrays.fill(acc, 0, accSize, 0f);
@@ -282,18 +278,16 @@ final class Conv2dDirect {
                         }
                         int[] offs = pd.offs();
                         for (int i = 0; i < tk; i++) {
-                            int k0 = rb * i; // rows past kg repeat the last one; reduce ignores them
+                            int k0 = 4 * i;
                             int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
                             int a1 = dyBase + Math.min(k0 + 1, kg - 1) * dyRow;
                             int a2 = dyBase + Math.min(k0 + 2, kg - 1) * dyRow;
                             int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
-                            int a4 = dyBase + Math.min(k0 + 4, kg - 1) * dyRow;
-                            int a5 = dyBase + Math.min(k0 + 5, kg - 1) * dyRow;
                             for (int j = 0; j < tj; j++) {
-                                int j0 = cb * j;
-                                SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, a4, a5, xp, offs[j0],
+                                int j0 = 4 * j;
+                                SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, xp, offs[j0],
                                         offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
-                                        offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * rb * cb * VL);
+                                        offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
                             }
                         }
                     }
@@ -313,9 +307,7 @@ final class Conv2dDirect {
         for (int gi = 0; gi < groups; gi++) {
             for (int ko = 0; ko < kg; ko++) {
                 for (int j = 0; j < crs; j++) {
-                    int rb = SgemmKernel.DOT_ROWS;
-                    int cb = SgemmKernel.DOT_COLS;
-                    int base = (((gi * tk + ko / rb) * tj + j / cb) * rb * cb + (ko % rb) * cb + j % cb) * VL;
+                    int base = (((gi * tk + ko / 4) * tj + j / 4) * 16 + (ko % 4) * 4 + j % 4) * VL;
                     float s = 0;
                     for (int l = 0; l < VL; l++) {
                         s += acc[base + l];

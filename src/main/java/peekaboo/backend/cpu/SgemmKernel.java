@@ -150,20 +150,14 @@ final class SgemmKernel {
         c71.intoArray(t, 7 * NR + VL);
     }
 
-    /** Rows of a's block in {@link #dotKernel}. */
-    static final int DOT_ROWS = 6;
-    /** Rows of b's block in {@link #dotKernel}. */
-    static final int DOT_COLS = 4;
-
     /**
-     * Dot-product kernel for weight gradients: for i in [0, 6) and j in [0, 4), lane-wise
+     * Dot-product kernel for weight gradients: for i, j in [0, 4), lane-wise
      * acc[ao + (4i + j)*VL ..] += a[ai_i + u*aStep ..] * b[bj + u*bStep ..] over u in [0, count),
-     * one vector each (aStep = bStep = VL: one contiguous run of count*VL floats). Per step 10 vector
-     * loads feed 24 FMAs. The 24 partial-sum vectors live in acc between calls and are reduced by the
-     * caller.
+     * one vector each (aStep = bStep = VL: one contiguous run of count*VL floats).
+     * The 16 partial-sum vectors live in acc between calls and are reduced by the caller.
      */
-    static void dotKernel(int count, int aStep, int bStep, float[] a, int a0, int a1, int a2, int a3, int a4,
-            int a5, float[] b, int b0, int b1, int b2, int b3, float[] acc, int ao) {
+    static void dotKernel(int count, int aStep, int bStep, float[] a, int a0, int a1, int a2, int a3, float[] b,
+            int b0, int b1, int b2, int b3, float[] acc, int ao) {
         FloatVector s00 = FloatVector.fromArray(S, acc, ao + 0 * VL);
         FloatVector s01 = FloatVector.fromArray(S, acc, ao + 1 * VL);
         FloatVector s02 = FloatVector.fromArray(S, acc, ao + 2 * VL);
@@ -180,14 +174,6 @@ final class SgemmKernel {
         FloatVector s31 = FloatVector.fromArray(S, acc, ao + 13 * VL);
         FloatVector s32 = FloatVector.fromArray(S, acc, ao + 14 * VL);
         FloatVector s33 = FloatVector.fromArray(S, acc, ao + 15 * VL);
-        FloatVector s40 = FloatVector.fromArray(S, acc, ao + 16 * VL);
-        FloatVector s41 = FloatVector.fromArray(S, acc, ao + 17 * VL);
-        FloatVector s42 = FloatVector.fromArray(S, acc, ao + 18 * VL);
-        FloatVector s43 = FloatVector.fromArray(S, acc, ao + 19 * VL);
-        FloatVector s50 = FloatVector.fromArray(S, acc, ao + 20 * VL);
-        FloatVector s51 = FloatVector.fromArray(S, acc, ao + 21 * VL);
-        FloatVector s52 = FloatVector.fromArray(S, acc, ao + 22 * VL);
-        FloatVector s53 = FloatVector.fromArray(S, acc, ao + 23 * VL);
         for (int u = 0, q = 0, r = 0; u < count; u++, q += bStep, r += aStep) {
             FloatVector x0 = FloatVector.fromArray(S, b, b0 + q);
             FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
@@ -213,16 +199,6 @@ final class SgemmKernel {
             s31 = d3.fma(x1, s31);
             s32 = d3.fma(x2, s32);
             s33 = d3.fma(x3, s33);
-            FloatVector d4 = FloatVector.fromArray(S, a, a4 + r);
-            s40 = d4.fma(x0, s40);
-            s41 = d4.fma(x1, s41);
-            s42 = d4.fma(x2, s42);
-            s43 = d4.fma(x3, s43);
-            FloatVector d5 = FloatVector.fromArray(S, a, a5 + r);
-            s50 = d5.fma(x0, s50);
-            s51 = d5.fma(x1, s51);
-            s52 = d5.fma(x2, s52);
-            s53 = d5.fma(x3, s53);
         }
         s00.intoArray(acc, ao + 0 * VL);
         s01.intoArray(acc, ao + 1 * VL);
@@ -240,14 +216,6 @@ final class SgemmKernel {
         s31.intoArray(acc, ao + 13 * VL);
         s32.intoArray(acc, ao + 14 * VL);
         s33.intoArray(acc, ao + 15 * VL);
-        s40.intoArray(acc, ao + 16 * VL);
-        s41.intoArray(acc, ao + 17 * VL);
-        s42.intoArray(acc, ao + 18 * VL);
-        s43.intoArray(acc, ao + 19 * VL);
-        s50.intoArray(acc, ao + 20 * VL);
-        s51.intoArray(acc, ao + 21 * VL);
-        s52.intoArray(acc, ao + 22 * VL);
-        s53.intoArray(acc, ao + 23 * VL);
     }
 
     /**
