@@ -169,27 +169,22 @@ final class PaddedPatches {
 
     /**
      * The transposed patch matrix as op(B): rows are pixels j, columns the patch rows t (weight
-     * gradient: dW = dY . patches^T). Each packed row is a gather from xp.
+     * gradient: dW = dY . patches^T). Each packed row is a gather from xp, done with scalar loads:
+     * on JDK 17 the Vector API's indexed gather is the one operation this engine would need from a
+     * second vector species (IntVector indices), and it is not worth the risk to the kernels' JIT.
      */
     SgemmDriver.PackB transposedAsB(float[] xp) {
         return (k0, kc, j0, nc, dst) -> {
             for (int jr = 0; jr < nc; jr += NR) {
                 int base = jr * kc;
                 int nr = Math.min(NR, nc - jr);
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++) {
-                        int co = columnOffset[k0 + p];
-                        for (int v = 0; v < NR; v += VL) {
-                            FloatVector.fromArray(S, xp, co, rowOffset, j0 + jr + v).intoArray(dst, base + p * NR + v);
-                        }
+                for (int p = 0; p < kc; p++) {
+                    int co = columnOffset[k0 + p];
+                    int d = base + p * NR;
+                    for (int jj = 0; jj < nr; jj++) {
+                        dst[d + jj] = xp[co + rowOffset[j0 + jr + jj]];
                     }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        int co = columnOffset[k0 + p];
-                        int d = base + p * NR;
-                        for (int jj = 0; jj < nr; jj++) {
-                            dst[d + jj] = xp[co + rowOffset[j0 + jr + jj]];
-                        }
+                    if (nr < NR) {
                         Arrays.fill(dst, d + nr, d + NR, 0f);
                     }
                 }
