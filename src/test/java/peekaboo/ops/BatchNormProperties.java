@@ -343,7 +343,11 @@ class BatchNormProperties {
                 training, 0.1, EPS);
     }
 
-    /** Float32 on maps wide enough for the vector loops: the fused op equals relu(batch_norm) bit for bit, gradients too. */
+    /**
+     * Float32 on maps wide enough for the vector loops: the fused op equals relu(batch_norm) bit for bit,
+     * gradients too, up to the sign of zero. Where a whole channel is cut by the ReLU, the composed
+     * backward multiplies r by 0 (-0.0 where r < 0) while the fused one writes +0.0.
+     */
     @Property(tries = 25)
     void fusedReluEqualsReluOfBatchNormFloat32(@ForAll("cases") Case k, @ForAll boolean training) {
         int[] shape = {k.shape[0] + 1, k.c(), 7 + (int) (k.seed & 7), 9};
@@ -352,8 +356,17 @@ class BatchNormProperties {
         Tensor[] fused = reluGradients(x, r, k, training, true), plain = reluGradients(x, r, k, training, false);
         for (int i = 0; i < fused.length; i++) {
             if (fused[i] == null) continue;
-            assertArrayEquals(plain[i].toFloatArray(), fused[i].toFloatArray(), k + " training=" + training + " output " + i);
+            assertArrayEquals(unsignedZeros(plain[i].toFloatArray()), unsignedZeros(fused[i].toFloatArray()),
+                    k + " training=" + training + " output " + i);
         }
+    }
+
+    /** a with every -0.0 replaced by +0.0. */
+    private static float[] unsignedZeros(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == 0f) a[i] = 0f;
+        }
+        return a;
     }
 
     /** {y, dL/dx, dL/dw, dL/db} for L = sum(y r), y = relu(bn(x)), fused or composed. */
