@@ -141,7 +141,6 @@ public final class Autograd {
                 recycler.recycleDead(); // only now: the node's input gradients may alias g
             }
         }
-        for (Tensor kept : result.values()) recycler.keep(kept);
         return result;
     }
 
