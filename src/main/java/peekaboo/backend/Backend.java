@@ -20,6 +20,15 @@ public interface Backend {
     Storage allocate(DType dtype, int size);
 
     /**
+     * A storage of {@code size} elements whose contents are unspecified, for an op output that the
+     * kernel writes in full ({@code torch.empty}): a backend that recycles memory skips zeroing it.
+     * The default is {@link #allocate}.
+     */
+    default Storage allocateUninitialized(DType dtype, int size) {
+        return allocate(dtype, size);
+    }
+
+    /**
      * Says that nothing refers to the storage any more (autograd calls it for gradients that die
      * during a backward pass), so its memory may back a later {@link #allocate}. Never required: the
      * default does nothing and leaves the memory to the garbage collector.

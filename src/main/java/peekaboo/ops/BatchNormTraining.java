@@ -68,7 +68,7 @@ final class BatchNormTraining {
     /** The fused backward; y non-null: the ReLU-fused op's output, whose mask applies to g. */
     private static Tensor[] fused(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
         int c = x.size(1);
-        Tensor gx = Tensor.zerosLike(x), gw = Tensor.zeros(x.backend(), x.dtype(), c), gb = Tensor.zeros(x.backend(), x.dtype(), c);
+        Tensor gx = Tensor.emptyLike(x), gw = Tensor.zeros(x.backend(), x.dtype(), c), gb = Tensor.zeros(x.backend(), x.dtype(), c);
         Tensor w = weight == null ? null : weight.reshape(c).contiguous();
         if (y == null) {
             x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, w, gx, gw, gb);

@@ -39,7 +39,7 @@ public final class Convolution {
 
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvShape g) {
         Elementwise.checkBackends(x, w);
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
         x.backend().conv2d(x.contiguous(), w.contiguous(), bias == null ? null : bias.contiguous(), g, out);
         if (!Autograd.needsGraph(x, w, bias)) return out;
         return out.withGradFn(new Node("conv2d", x, w, bias) {
@@ -55,7 +55,7 @@ public final class Convolution {
 
     /** dL/dx of conv2d given dL/dy: the transposed convolution of dy with w. */
     public static Tensor inputGrad(Tensor dy, Tensor w, ConvShape g) {
-        Tensor dx = Tensor.zeros(dy.backend(), dy.dtype(), g.n(), g.c(), g.h(), g.w());
+        Tensor dx = Tensor.empty(dy.backend(), dy.dtype(), g.n(), g.c(), g.h(), g.w());
         dy.backend().conv2dInputGrad(dy.contiguous(), w.contiguous(), g, dx);
         if (!Autograd.needsGraph(dy, w)) return dx;
         return dx.withGradFn(new Node("conv2d_input_grad", dy, w) {

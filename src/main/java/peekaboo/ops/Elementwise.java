@@ -28,7 +28,7 @@ public final class Elementwise {
             a = a.to(common);
             b = b.to(common);
         }
-        Tensor out = Tensor.zeros(a.backend(), dtype, shape);
+        Tensor out = Tensor.empty(a.backend(), dtype, shape);
         a.backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out);
         return out;
     }
@@ -36,7 +36,7 @@ public final class Elementwise {
     public static Tensor unaryNoGrad(UnaryOp op, Tensor x, double p0, double p1) {
         DType dtype = x.dtype().isFloating() || op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.SIGN
                 || op == UnaryOp.CLAMP || op == UnaryOp.RELU ? x.dtype() : DType.F32;
-        Tensor out = Tensor.zeros(x.backend(), dtype, x.shape());
+        Tensor out = Tensor.empty(x.backend(), dtype, x.shape());
         x.backend().unary(op, x, p0, p1, out);
         return out;
     }
@@ -171,7 +171,7 @@ public final class Elementwise {
         if (GradMode.isEnabled() || !java.util.Arrays.equals(g.shape(), z.shape()) || g.dtype() != z.dtype()) {
             return g.mul(step(z));
         }
-        Tensor out = Tensor.zeros(g.backend(), g.dtype(), g.shape());
+        Tensor out = Tensor.empty(g.backend(), g.dtype(), g.shape());
         g.backend().reluBackward(g.contiguous(), z.contiguous(), out);
         return out;
     }
@@ -184,7 +184,7 @@ public final class Elementwise {
         if (!java.util.Arrays.equals(a.shape(), b.shape()) || a.dtype() != b.dtype() || a.backend() != b.backend()) {
             return a.add(b).relu();
         }
-        Tensor out = Tensor.zeros(a.backend(), a.dtype(), a.shape());
+        Tensor out = Tensor.empty(a.backend(), a.dtype(), a.shape());
         a.backend().addRelu(a.contiguous(), b.contiguous(), out);
         if (!Autograd.needsGraph(a, b)) return out;
         return out.withGradFn(new Node("add_relu", a, b) {

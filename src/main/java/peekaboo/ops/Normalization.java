@@ -17,7 +17,7 @@ public final class Normalization {
     /** y = fma(x, scale[c], shift[c]) for x [N, C, ...]; scale and shift have C elements. */
     /** max(fma(x, scale[c], shift[c]), 0) without a graph (the forward of batch norm fused with ReLU). */
     static Tensor channelAffineRelu(Tensor x, Tensor scale, Tensor shift) {
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         x.backend().channelAffineRelu(x.contiguous(), scale.contiguous(), shift.contiguous(), out);
         return out;
     }
@@ -31,7 +31,7 @@ public final class Normalization {
             throw new IllegalArgumentException("channelAffine: input " + x.dtype() + " with scale " + scale.dtype() + " and shift " + shift.dtype()
                     + "; all three must share one dtype");
         }
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         x.backend().channelAffine(x.contiguous(), scale.contiguous(), shift.contiguous(), out);
         if (!Autograd.needsGraph(x, scale, shift)) return out;
         int c = x.size(1);

@@ -86,6 +86,17 @@ public final class Tensor {
 
     public static Tensor zerosLike(Tensor t) { return zeros(t.backend(), t.dtype(), t.shape); }
 
+    /**
+     * {@code torch.empty}: a contiguous tensor with unspecified contents, for op outputs that a kernel
+     * writes in full (a backend that recycles memory then skips zeroing it).
+     */
+    public static Tensor empty(Backend backend, DType dtype, int... shape) {
+        return new Tensor(backend.allocateUninitialized(dtype, Shape.numel(shape)), shape.clone(),
+                Shape.contiguousStrides(shape), 0);
+    }
+
+    public static Tensor emptyLike(Tensor t) { return empty(t.backend(), t.dtype(), t.shape); }
+
     public static Tensor onesLike(Tensor t) { return fullLike(t, 1.0); }
 
     public static Tensor fullLike(Tensor t, double value) {

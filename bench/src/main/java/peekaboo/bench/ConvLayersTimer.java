@@ -8,13 +8,16 @@ import peekaboo.backend.cpu.Conv2dF32;
 /**
  * Times the three passes of every distinct conv layer of CIFAR ResNet-20 (batch 128) or ResNet-18
  * (batch 32): median of {@code reps} calls after warm-up, in ms and GFLOP/s, and the step total.
- * Usage: java ... peekaboo.bench.ConvLayersTimer [resnet20|resnet18] [reps] [peak GFLOP/s]
+ * Usage: java ... peekaboo.bench.ConvLayersTimer [resnet20|resnet18] [reps] [peak GFLOP/s] [density]
+ * (density below 1 zeroes that fraction of every layer's weights at random, as a pruned layer;
+ * GFLOP/s still count the dense work).
  */
 public final class ConvLayersTimer {
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "resnet20";
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 9;
         double peak = args.length > 2 ? Double.parseDouble(args[2]) : 233.6;
+        double density = args.length > 3 ? Double.parseDouble(args[3]) : 1.0;
         // {n, c, hw, k, rs, stride, pad, count in the model}
         int[][] layers = model.equals("resnet18") ? new int[][] {
             {32, 3, 32, 64, 3, 1, 1, 1}, {32, 64, 32, 64, 3, 1, 1, 4},
@@ -31,6 +34,9 @@ public final class ConvLayersTimer {
         for (int[] l : layers) {
             ConvShape g = ConvShape.of(l[0], l[1], l[2], l[3], l[4], l[5], l[6]);
             float[] x = gaussian(rnd, g.inputSize()), w = gaussian(rnd, g.weightSize());
+            for (int i = 0; i < w.length; i++) {
+                if (rnd.nextDouble() >= density) w[i] = 0f;
+            }
             float[] dy = gaussian(rnd, g.outputSize()), y = new float[g.outputSize()];
             float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
             StringBuilder line = new StringBuilder(String.format("%3d->%-3d %2dx%-2d %dx%d s%d x%d:", g.c(), g.k(), g.h(),

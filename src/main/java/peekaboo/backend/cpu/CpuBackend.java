@@ -40,6 +40,26 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(this, dtype, array, size);
     }
 
+    /**
+     * A recycled array as it is. With {@code -Dpeekaboo.pool.poison=true} (tests) every such
+     * float32 storage, fresh or recycled, starts as NaN, so a kernel that leaves an element
+     * unwritten shows.
+     */
+    @Override
+    public Storage allocateUninitialized(DType dtype, int size) {
+        if (dtype != DType.F32) {
+            return allocate(dtype, size);
+        }
+        float[] a = pool.takeDirty(size);
+        if (a == null) {
+            a = new float[size];
+        }
+        if (FloatPool.POISON) {
+            java.util.Arrays.fill(a, Float.NaN);
+        }
+        return new CpuStorage(this, dtype, a, size);
+    }
+
     @Override
     public void recycle(Storage storage) {
         if (storage instanceof CpuStorage s && s.f32 != null && s.backend() == this) {

@@ -25,18 +25,28 @@ final class FloatPool {
     private final Map<Integer, ConcurrentLinkedDeque<float[]>> free = new ConcurrentHashMap<>();
     private final AtomicLong pooled = new AtomicLong();
 
+    /** Tests fill recycled (and uninitialised) arrays with NaN, so that a use after recycling shows. */
+    static final boolean POISON = Boolean.getBoolean("peekaboo.pool.poison");
+
     /** A zero-filled array of the given length from the pool, or null when it holds none. */
     float[] take(int length) {
+        float[] a = takeDirty(length);
+        if (a != null) {
+            zero(a);
+        }
+        return a;
+    }
+
+    /** An array of the given length from the pool with its old contents, or null when it holds none. */
+    float[] takeDirty(int length) {
         if (length < MIN_FLOATS) {
             return null;
         }
         ConcurrentLinkedDeque<float[]> list = free.get(length);
         float[] a = list == null ? null : list.pollFirst();
-        if (a == null) {
-            return null;
+        if (a != null) {
+            pooled.addAndGet(-length);
         }
-        pooled.addAndGet(-length);
-        zero(a);
         return a;
     }
 
@@ -63,7 +73,7 @@ final class FloatPool {
      * recycling shows.
      */
     void give(float[] a) {
-        if (Boolean.getBoolean("peekaboo.pool.poison")) {
+        if (POISON) {
             Arrays.fill(a, Float.NaN);
         }
         if (a.length < MIN_FLOATS || pooled.addAndGet(a.length) > MAX_FLOATS) {

@@ -50,7 +50,7 @@ public final class PsgConvolution {
         }
         ConvShape g = new ConvShape(x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), w.size(2), w.size(3),
                 stride, stride, padding, padding, dilation, dilation, groups);
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
         x.backend().conv2d(x.contiguous(), w.contiguous(), null, g, out);
         if (!Autograd.needsGraph(x, w)) return out;
         return out.withGradFn(new Node("psg_conv2d", x, w) {

@@ -127,7 +127,7 @@ public final class Quantizer {
 
     /** Q(x) of contiguous float32 x by the backend's quantiser kernel, into a new tensor on x's backend. */
     private static Tensor quantizeFloats(Tensor x, int bits, float max, boolean signed) {
-        Tensor out = Tensor.zeros(x.backend(), DType.F32, x.shape());
+        Tensor out = Tensor.empty(x.backend(), DType.F32, x.shape());
         x.backend().quantize(x, bits, max, signed, out);
         return out;
     }
