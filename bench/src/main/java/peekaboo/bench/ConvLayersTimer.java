@@ -31,7 +31,11 @@ public final class ConvLayersTimer {
         Random rnd = new Random(1);
         double total = 0;
         String[] names = {"forward", "inputGrad", "weightGrad"};
-        for (int[] l : layers) {
+        // -Dlayers=1,3 times only those rows (0-based), e.g. to see one kernel compiled on its own
+        String only = System.getProperty("layers");
+        for (int li = 0; li < layers.length; li++) {
+            int[] l = layers[li];
+            if (only != null && !("," + only + ",").contains("," + li + ",")) continue;
             ConvShape g = ConvShape.of(l[0], l[1], l[2], l[3], l[4], l[5], l[6]);
             float[] x = gaussian(rnd, g.inputSize()), w = gaussian(rnd, g.weightSize());
             for (int i = 0; i < w.length; i++) {
