@@ -13,6 +13,12 @@ import peekaboo.backend.cpu.Conv2dF32;
  * GFLOP/s still count the dense work).
  */
 public final class ConvLayersTimer {
+    /**
+     * Untimed calls per pass first. With 3, the first rows ran on code C2 had not finished compiling
+     * (ResNet-20's RGB layer weight gradient: 3.1 ms here against 1.1 ms warm).
+     */
+    private static final int WARMUP = 15;
+
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "resnet20";
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 9;
@@ -47,7 +53,7 @@ public final class ConvLayersTimer {
                     g.w(), g.r(), g.s(), g.strideH(), l[7]));
             for (int op = 0; op < 3; op++) {
                 double[] t = new double[reps];
-                for (int r = -3; r < reps; r++) {
+                for (int r = -WARMUP; r < reps; r++) {
                     long t0 = System.nanoTime();
                     switch (op) {
                         case 0 -> Conv2dF32.forward(g, x, 0, w, 0, null, 0, y, 0);

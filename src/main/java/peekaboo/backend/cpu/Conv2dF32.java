@@ -43,9 +43,7 @@ public final class Conv2dF32 {
     /** dw[k, c/groups, r, s] = the gradient of {@link #forward} with respect to w, given x and dy. */
     public static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw,
             int dwOff) {
-        if (TAPS_WEIGHT_GRAD && directWeightGrad(g) && Conv2dTapsWeightGrad.supports(g) && Conv2dTapsWeightGrad.wins(g)) {
-            Conv2dTapsWeightGrad.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
-        } else if (directWeightGrad(g) && Conv2dDirect.supportsWeightGrad(g)) {
+        if (directWeightGrad(g) && Conv2dDirect.supportsWeightGrad(g)) {
             Conv2dDirect.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
         } else {
             Conv2dIm2col.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
@@ -59,9 +57,6 @@ public final class Conv2dF32 {
     static boolean direct(ConvShape g) {
         return Sgemm.SIMD && g.outH() * g.outW() >= DIRECT_MIN_PIXELS;
     }
-
-    /** 3x3 stride-1 weight gradients by {@link Conv2dTapsWeightGrad} (-Dpeekaboo.conv.tapsWeightGrad=false: the dot-product kernel). */
-    private static final boolean TAPS_WEIGHT_GRAD = !"false".equals(System.getProperty("peekaboo.conv.tapsWeightGrad"));
 
     /**
      * A pruned layer (see {@link SparseRows#worthIt}) on maps of 8 to 15 columns also takes the direct

@@ -58,8 +58,8 @@ class ConvProperties {
     }
 
     /**
-     * Layer-sized 3x3 stride-1 convs: output channels in multiples of 16 (the taps weight-gradient
-     * kernel), maps of 8 to 20 pixels a side (pruned ones take the direct sparse kernels from 8 wide).
+     * Layer-sized 3x3 stride-1 convs: output channels in multiples of 16, maps of 8 to 20 pixels a side
+     * (pruned ones take the direct sparse kernels from 8 wide, dense ones the direct path from 16x16).
      */
     @Property(tries = 30, seed = "49")
     void layerSizedFloat32MatchesReference(@ForAll("layerShapes") ConvShape g, @ForAll long seed, @ForAll boolean pruned) {
@@ -129,9 +129,8 @@ class ConvProperties {
             ConvShape.of(9, 24, 4, 20, 3, 1, 1), // small maps: chunks of several images, a partial last chunk
             ConvShape.of(10, 64, 8, 24, 3, 1, 1), // CRS = 576: the packed patches span two k-blocks
             new ConvShape(8, 6, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 2), // grouped, strided, chunks
-            ConvShape.of(2, 24, 16, 32, 3, 1, 1), // taps weight gradient, two vectors of output channels
-            ConvShape.of(2, 5, 32, 48, 3, 1, 1), // taps weight gradient, 48 = two vectors + one
-            new ConvShape(2, 16, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2), // taps weight gradient per group
+            ConvShape.of(2, 24, 16, 32, 3, 1, 1), // layer-sized channel counts on the direct path
+            new ConvShape(2, 16, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2), // grouped, direct path
             ConvShape.of(3, 16, 8, 16, 3, 1, 1), // 8x8 maps: pruned, the direct sparse kernels
             new ConvShape(2, 8, 9, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1), // 9x12: pruned, direct sparse, odd rows
         };
