@@ -37,6 +37,14 @@ public class ConvBench {
     @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "64-64-8-1"})
     public String layer;
 
+    /**
+     * Fraction of the weights kept (the rest set to zero at random, as a pruned layer): below
+     * SparseRows.MAX_DENSITY the forward and input gradient take the sparse kernels. GFLOP/s still
+     * count the dense work.
+     */
+    @Param({"1.0"})
+    public double density;
+
     private ConvShape g;
     private float[] x;
     private float[] w;
@@ -54,13 +62,18 @@ public class ConvBench {
         Random rnd = new Random(1);
         x = random(rnd, g.inputSize());
         w = random(rnd, g.weightSize());
+        for (int i = 0; i < w.length; i++) {
+            if (rnd.nextDouble() >= density) {
+                w[i] = 0f;
+            }
+        }
         bias = random(rnd, g.k());
         dy = random(rnd, g.outputSize());
         y = new float[g.outputSize()];
         dx = new float[g.inputSize()];
         dw = new float[g.weightSize()];
-        System.out.printf("%nConvBench %s threads=%d: %.4f GFLOP per op%n", g, Parallel.threads(),
-                g.flops() / 1e9);
+        System.out.printf("%nConvBench %s density %.2f threads=%d: %.4f GFLOP per op%n", g, density,
+                Parallel.threads(), g.flops() / 1e9);
     }
 
     @Benchmark
