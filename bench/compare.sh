@@ -29,6 +29,9 @@ usage: bench/compare.sh [options]
   --steps N          timed training steps per step case (default 10; --quick 3)
   --warmup N         untimed steps first (default 10, so that both sides are timed warm: the JIT
                      compiles our kernels over the first ~10 steps; --quick 1)
+  --rounds N         step cases run ours and PyTorch alternately N times, each a fresh process; the
+                     medians pool the timed steps of all rounds (default 1; this VM's step times drift
+                     by +-10% between runs, and alternating spreads the drift over both sides)
   --data DIR         CIFAR-10 JPEGs in ImageFolder layout, train/ and test/ (default ../shared/data/cifar10-jpeg)
   --python PY        the python with torch (default: /usr/bin/python3, then python3 on the PATH)
   --torch-omp P      PyTorch step runs with OpenMP wait policy default, passive or both (default both:
@@ -42,15 +45,15 @@ die() { echo "compare.sh: $*" >&2; exit 2; }
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 all_cases="resnet20,resnet18,pab,memory,data"
-quick=0 torch=1 torch_omp=both cases=$all_cases steps="" warmup="" data=../shared/data/cifar10-jpeg python="" out=bench/results/compare.json
+quick=0 torch=1 torch_omp=both cases=$all_cases steps="" warmup="" rounds=1 data=../shared/data/cifar10-jpeg python="" out=bench/results/compare.json
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --no-torch) torch=0 ;;
-    --cases|--steps|--warmup|--data|--python|--out|--torch-omp)
+    --cases|--steps|--warmup|--rounds|--data|--python|--out|--torch-omp)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)."
       case "$1" in
-        --cases) cases=$2 ;; --steps) steps=$2 ;; --warmup) warmup=$2 ;;
+        --cases) cases=$2 ;; --steps) steps=$2 ;; --warmup) warmup=$2 ;; --rounds) rounds=$2 ;;
         --data) data=$2 ;; --python) python=$2 ;; --out) out=$2 ;; --torch-omp) torch_omp=$2 ;;
       esac
       shift ;;
@@ -71,6 +74,7 @@ else
 fi
 [[ $steps =~ ^[1-9][0-9]*$ ]] || die "--steps must be a whole number of at least 1, got '$steps'."
 [[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a whole number, got '$warmup'."
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a whole number of at least 1, got '$rounds'."
 [[ $torch_omp =~ ^(default|passive|both)$ ]] || die "--torch-omp must be default, passive or both, got '$torch_omp'."
 psg_flags=(--msb-bits 8 --msb-bits-weight 8 --msb-bits-grad 16 --psg-threshold 1e-7 --psg-no-take-sign --psg-sparsify)
 
@@ -115,7 +119,12 @@ run_logged() {
   fi
 }
 median_of() { sed -n 's/.*median \([0-9.]*\) images\/s.*/\1/p' "$1" | tail -n 1; }
-best_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$1" | sort -g | tail -n 1; }
+best_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
+# The median images/s of every timed step in the logs given (all rounds of one side).
+pooled_median_of() {
+  sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) exit; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
+}
 
 echo "== building (./pab builds the jar; bench/src LoaderTimer with javac)"
 ./pab models >/dev/null
@@ -141,30 +150,41 @@ step_case() {
   while [ "$1" != "--" ]; do pab_args+=("$1"); shift; done
   shift
   torch_args=("$@")
-  local l ours ref="" ref_best="" note="" policy m
+  local l ours ref="" ref_best="" note="" policy m round
+  local -a ours_logs=()
+  local -A torch_logs=()
   l=$(load)
   case_load[$key]=$l
   echo "== $label (load average $l)"
-  run_logged "$logs/$key.ours.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
-  ours=$(median_of "$logs/$key.ours.log")
-  ours_ips[$key]=$ours ours_best[$key]=$(best_of "$logs/$key.ours.log")
-  echo "   ours:    $(tail -n 1 "$logs/$key.ours.log")"
-  if [ -n "$py" ]; then
-    # PyTorch's OpenMP threads spin at every barrier by default; on cores shared with other jobs that can
-    # make a 2-thread PyTorch many times slower. Each policy asked for runs, and the faster one counts.
-    for policy in ${torch_omp//both/default passive}; do
-      if [ "$policy" = passive ]; then
-        run_logged "$logs/$key.torch-passive.log" env OMP_WAIT_POLICY=PASSIVE "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
-      else
-        run_logged "$logs/$key.torch-default.log" "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
-      fi
-      m=$(median_of "$logs/$key.torch-$policy.log")
-      echo "   PyTorch: $(tail -n 1 "$logs/$key.torch-$policy.log"), OpenMP wait policy $policy"
-      if [ -z "$ref" ] || awk -v a="$m" -v b="$ref" 'BEGIN { exit !(a > b) }'; then
-        ref=$m ref_best=$(best_of "$logs/$key.torch-$policy.log") note="OMP_WAIT_POLICY $policy"
-      fi
-    done
-  fi
+  for round in $(seq 1 "$rounds"); do
+    run_logged "$logs/$key.ours.$round.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
+    ours_logs+=("$logs/$key.ours.$round.log")
+    echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds)"
+    if [ -n "$py" ]; then
+      # PyTorch's OpenMP threads spin at every barrier by default; on cores shared with other jobs that can
+      # make a 2-thread PyTorch many times slower. Each policy asked for runs, and the faster one counts.
+      for policy in ${torch_omp//both/default passive}; do
+        if [ "$policy" = passive ]; then
+          run_logged "$logs/$key.torch-passive.$round.log" env OMP_WAIT_POLICY=PASSIVE "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
+        else
+          run_logged "$logs/$key.torch-default.$round.log" "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
+        fi
+        torch_logs[$policy]="${torch_logs[$policy]:-} $logs/$key.torch-$policy.$round.log"
+        echo "   PyTorch: $(tail -n 1 "$logs/$key.torch-$policy.$round.log"), OpenMP wait policy $policy"
+      done
+    fi
+  done
+  ours=$(pooled_median_of "${ours_logs[@]}")
+  ours_ips[$key]=$ours ours_best[$key]=$(best_of "${ours_logs[@]}")
+  for policy in "${!torch_logs[@]}"; do
+    # shellcheck disable=SC2086 # the list of log paths, space-separated
+    m=$(pooled_median_of ${torch_logs[$policy]})
+    if [ -z "$ref" ] || awk -v a="$m" -v b="$ref" 'BEGIN { exit !(a > b) }'; then
+      # shellcheck disable=SC2086
+      ref=$m ref_best=$(best_of ${torch_logs[$policy]}) note="OMP_WAIT_POLICY $policy"
+    fi
+  done
+  [ "$rounds" = 1 ] || echo "   medians over $rounds rounds: ours $ours${ref:+, PyTorch $ref ($note)}"
   add_row "$key" "$label" "images/s" "$ours" "$ref" "PyTorch" ">=" "$target" "$l" "${ours_best[$key]}" "$ref_best" "$note"
 }
 
@@ -286,7 +306,7 @@ fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 java_version=$(java -version 2>&1 | head -n 1)
 mkdir -p "$(dirname "$out")"
-awk -F'|' -v quick="$quick" -v steps="$steps" -v warmup="$warmup" -v cpu="$cpu" -v cores="$(nproc)" \
+awk -F'|' -v quick="$quick" -v rounds="$rounds" -v steps="$steps" -v warmup="$warmup" -v cpu="$cpu" -v cores="$(nproc)" \
     -v java="$java_version" -v torch="$torch_version" -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v json="$out" -v endload="$(load)" -v omp="$torch_omp" '
 function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
 function num(s) { return s == "" ? "null" : s + 0 }
@@ -313,8 +333,8 @@ END {
   print "| case | ours | PyTorch (or baseline) | ratio | target | | ratio of best steps | load average |"
   print "|---|---|---|---|---|---|---|---|"
   for (i = 1; i <= n; i++) print line[i]
-  printf "{\n  \"date\": \"%s\",\n  \"cpu\": \"%s\",\n  \"cores\": %d,\n  \"java\": \"%s\",\n  \"torch\": %s,\n  \"torch_threads\": 2,\n  \"torch_omp_wait_policies\": \"%s\",\n  \"quick\": %s,\n  \"steps\": %d,\n  \"warmup\": %d,\n  \"load_average_end\": %s,\n  \"rows\": [\n",
-         date, esc(cpu), cores, esc(java), torch == "" ? "null" : "\"" esc(torch) "\"", omp, quick ? "true" : "false", steps, warmup, endload > json
+  printf "{\n  \"date\": \"%s\",\n  \"cpu\": \"%s\",\n  \"cores\": %d,\n  \"java\": \"%s\",\n  \"torch\": %s,\n  \"torch_threads\": 2,\n  \"torch_omp_wait_policies\": \"%s\",\n  \"quick\": %s,\n  \"rounds\": %d,\n  \"steps\": %d,\n  \"warmup\": %d,\n  \"load_average_end\": %s,\n  \"rows\": [\n",
+         date, esc(cpu), cores, esc(java), torch == "" ? "null" : "\"" esc(torch) "\"", omp, quick ? "true" : "false", rounds, steps, warmup, endload > json
   for (i = 1; i <= n; i++) printf "%s%s\n", js[i], i < n ? "," : "" > json
   print "  ]\n}" > json
 }' "$rows"
@@ -323,4 +343,4 @@ if [ -n "$py" ]; then
   echo "ratio: of the medians; ratio of best steps: of each side's fastest timed step (less sensitive to other jobs on"
   echo "shared cores); PyTorch steps: the faster of the OpenMP wait policies run ($torch_omp; see $out)."
 fi
-echo "ours: $java_version; PyTorch: ${torch_version:-not run}${torch_version:+ (2 threads)}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up; results in $out, logs in $logs/"
+echo "ours: $java_version; PyTorch: ${torch_version:-not run}${torch_version:+ (2 threads)}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up, $rounds round(s); results in $out, logs in $logs/"
