@@ -82,6 +82,26 @@ public interface Backend {
     /** Gradient of conv2d with respect to its weight; x, dy contiguous. */
     void conv2dWeightGrad(Tensor x, Tensor dy, ConvShape g, Tensor dw);
 
+    /**
+     * PSG's low-precision weight gradient: {@link #conv2dWeightGrad} of Q(x) and Q(dy) ({@link #quantize};
+     * a null quantisation leaves its operand as it is), float32, x and dy contiguous. The CPU quantises
+     * while its weight-gradient kernels copy their operands (bit for bit the same values, and no Q(x) or
+     * Q(dy) written out); this default quantises into temporaries first.
+     */
+    default void conv2dWeightGradQuantized(Tensor x, Quantization qx, Tensor dy, Quantization qdy, ConvShape g,
+            Tensor dw) {
+        conv2dWeightGrad(quantized(x, qx), quantized(dy, qdy), g, dw);
+    }
+
+    private Tensor quantized(Tensor t, Quantization q) {
+        if (q == null) {
+            return t;
+        }
+        Tensor out = Tensor.zeros(this, t.dtype(), t.shape());
+        quantize(t, q.bits(), q.max(), q.signed(), out);
+        return out;
+    }
+
     /** Max pooling (padding counts as -infinity); indices (int64) are flat positions in each h*w plane. x contiguous. */
     void maxPool2d(Tensor x, PoolShape p, Tensor out, Tensor indices);
 

@@ -285,6 +285,24 @@ public abstract class BackendConformanceProperties {
 
     // ---------------------------------------------------------------- PaB kernels: bit-exact (spec sections 3 and 4)
 
+    /** PSG's weight gradient of Q(x) and Q(dy): the CPU quantises while it copies, other backends through the SPI default. */
+    @Property(tries = 8)
+    void psgQuantizedWeightGradient(@ForAll("seeds") long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int stride = 1 + r.nextInt(2);
+        ConvShape g = new ConvShape(1 + r.nextInt(3), 1 + r.nextInt(4), 4 + r.nextInt(6), 4 + r.nextInt(6), 1 + r.nextInt(5), 3, 3,
+                stride, stride, 1, 1, 1, 1, 1);
+        Quantization qx = new Quantization(1 + r.nextInt(8), 1.5f, r.nextBoolean());
+        Quantization qdy = r.nextInt(4) == 0 ? null : new Quantization(8 + r.nextInt(9), 2f, true);
+        Tensor x = Conformance.randn(seed, DType.F32, g.n(), g.c(), g.h(), g.w());
+        Tensor dy = Conformance.randn(seed + 1, DType.F32, g.n(), g.k(), g.outH(), g.outW());
+        c().check("PSG weight gradient of quantised operands", DType.F32, in -> {
+            Tensor dw = Tensor.zeros(in[0].backend(), DType.F32, g.k(), g.cg(), g.r(), g.s());
+            in[0].backend().conv2dWeightGradQuantized(in[0], qx, in[1], qdy, g, dw);
+            return new Tensor[] {dw};
+        }, x, dy);
+    }
+
     @Property(tries = 12)
     void psgQuantiserBitExact(@ForAll("seeds") long seed) {
         SplittableRandom r = new SplittableRandom(seed);

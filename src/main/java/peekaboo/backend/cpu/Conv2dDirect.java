@@ -92,13 +92,22 @@ final class Conv2dDirect {
 
     /** Copies c/groups channels of one image at x[xOff..] into the interior of xp. */
     private static void pad(ConvShape g, Padded pd, float[] x, int xOff, float[] xp) {
+        pad(g, pd, x, xOff, null, xp);
+    }
+
+    /** {@link #pad}, quantising by q on the way when q is not null (PSG). */
+    private static void pad(ConvShape g, Padded pd, float[] x, int xOff, PabKernels.Quantizing q, float[] xp) {
         int h = g.h();
         int w = g.w();
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
             int dst = ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
             int src = xOff + ci * h * w;
             for (int iy = 0; iy < h; iy++) {
-                System.arraycopy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
+                if (q == null) {
+                    System.arraycopy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
+                } else {
+                    q.copy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
+                }
             }
         }
     }
@@ -234,6 +243,12 @@ final class Conv2dDirect {
      * blocks of dw as lane-wise partial sums (reduced once at the end), images split over threads.
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        weightGrad(g, x, xOff, null, dy, dyOff, null, dw, dwOff);
+    }
+
+    /** The weight gradient of Q(x) and Q(dy): the operands quantised as they are copied (null: plain copies). */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int crs = cg * g.r() * g.s();
@@ -243,9 +258,11 @@ final class Conv2dDirect {
         int tk = (kg + 3) / 4;
         int tj = (crs + 3) / 4;
         Padded pd = Padded.of(g, VL);
-        // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart);
-        // otherwise dy is copied into the virtual grid (junk columns zero) and read as one run
+        // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart;
+        // with qdy, a quantised copy of the image's planes); otherwise dy is copied into the virtual grid
+        // (junk columns zero) and read as one run
         boolean rowsOfVL = ow == VL;
+        boolean dyInPlace = rowsOfVL && qdy == null;
         int count = rowsOfVL ? oh : pd.q() / VL;
         int dyStep = VL;
         int xpStep = rowsOfVL ? pd.wp() : VL;
@@ -255,7 +272,7 @@ final class Conv2dDirect {
         Parallel.forRange(chunks, (c0, c1) -> {
             Workspace ws = WORKSPACE.get();
             float[] xp = ws.xp(pd.size());
-            float[] dyv = rowsOfVL ? dy : ws.yv(kg * pd.q());
+            float[] dyv = dyInPlace ? dy : ws.yv(rowsOfVL ? kg * oh * ow : kg * pd.q());
             ws.zeroOnce(call, pd.size(), rowsOfVL ? 0 : kg * pd.q());
             int accSize = g.groups() * tk * tj * 16 * VL;
             for (int ch = c0; ch < c1; ch++) {
@@ -265,14 +282,21 @@ final class Conv2dDirect {
                 int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
                 for (int b = b0; b < b1; b++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
-                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, xp);
-                        int dyBase = rowsOfVL ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
+                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp);
+                        int dyBase = dyInPlace ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
                         int dyRow = rowsOfVL ? oh * ow : pd.q();
-                        if (!rowsOfVL) {
+                        if (rowsOfVL && !dyInPlace) {
+                            qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, 0, kg * oh * ow);
+                        } else if (!rowsOfVL) {
                             for (int ko = 0; ko < kg; ko++) {
                                 for (int oy = 0; oy < oh; oy++) {
-                                    System.arraycopy(dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
-                                            dyv, ko * pd.q() + oy * pd.wp(), ow);
+                                    int src = dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow;
+                                    int dst = ko * pd.q() + oy * pd.wp();
+                                    if (qdy == null) {
+                                        System.arraycopy(dy, src, dyv, dst, ow);
+                                    } else {
+                                        qdy.copy(dy, src, dyv, dst, ow);
+                                    }
                                 }
                             }
                         }

@@ -43,10 +43,19 @@ public final class Conv2dF32 {
     /** dw[k, c/groups, r, s] = the gradient of {@link #forward} with respect to w, given x and dy. */
     public static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw,
             int dwOff) {
+        weightGrad(g, x, xOff, null, dy, dyOff, null, dw, dwOff);
+    }
+
+    /**
+     * The weight gradient of Q(x) and Q(dy) (PSG, spec section 4): each path quantises its operands
+     * while it copies them into its own buffers; null quantisers copy plainly.
+     */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         if (directWeightGrad(g) && Conv2dDirect.supportsWeightGrad(g)) {
-            Conv2dDirect.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
+            Conv2dDirect.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         } else {
-            Conv2dIm2col.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
+            Conv2dIm2col.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         }
     }
 

@@ -209,6 +209,12 @@ final class Conv2dIm2col {
     }
 
     static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        weightGrad(g, x, xOff, null, dy, dyOff, null, dw, dwOff);
+    }
+
+    /** The weight gradient of Q(x) and Q(dy): the operands quantised as they are copied (null: plain copies). */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();
@@ -234,8 +240,8 @@ final class Conv2dIm2col {
                     float[] xp = ws.padded(patches.bufferSize(nb));
                     float[] grads = ws.rows(kg * cols);
                     for (int gi = 0; gi < g.groups(); gi++) {
-                        patches.load(x, xOff, b0, b1, gi, xp);
-                        gatherRows(dy, dyOff + gi * kg * p, g.k() * p, b0, b1, kg, p, grads, cols);
+                        patches.load(x, xOff, b0, b1, gi, qx, xp);
+                        gatherRows(dy, dyOff + gi * kg * p, g.k() * p, b0, b1, kg, p, qdy, grads, cols);
                         // op(B) = patches^T: pixels down, patch rows across
                         gemm(parallelGemm, kg, crs, cols, SgemmDriver.matrixA(false, grads, 0, cols),
                                 patches.transposedAsB(xp), acc, accOff + gi * kg * crs, crs, ch > c0);
@@ -254,9 +260,19 @@ final class Conv2dIm2col {
     /** rows[k][(b - b0)*p + j] = src[srcOff + b*imageStride + k*p + j]: kg channel rows of images [b0, b1) side by side. */
     private static void gatherRows(float[] src, int srcOff, int imageStride, int b0, int b1, int kg, int p,
             float[] rows, int ld) {
+        gatherRows(src, srcOff, imageStride, b0, b1, kg, p, null, rows, ld);
+    }
+
+    /** {@link #gatherRows}, quantising by q on the way when q is not null (PSG). */
+    private static void gatherRows(float[] src, int srcOff, int imageStride, int b0, int b1, int kg, int p,
+            PabKernels.Quantizing q, float[] rows, int ld) {
         for (int b = b0; b < b1; b++) {
             for (int k = 0; k < kg; k++) {
-                System.arraycopy(src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
+                if (q == null) {
+                    System.arraycopy(src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
+                } else {
+                    q.copy(src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import peekaboo.backend.Backend;
 import peekaboo.backend.BinaryOp;
 import peekaboo.backend.ConvShape;
 import peekaboo.backend.PoolShape;
+import peekaboo.backend.Quantization;
 import peekaboo.backend.ReduceOp;
 import peekaboo.backend.Storage;
 import peekaboo.backend.UnaryOp;
@@ -249,6 +250,16 @@ public final class CpuBackend implements Backend {
         if (x.dtype() == DType.F32) Conv2dF32.weightGrad(g, st(x).f32, x.offset(), st(dy).f32, dy.offset(), st(dw).f32, dw.offset());
         else if (x.dtype() == DType.F64) Conv2dF64.weightGrad(g, st(x).f64, x.offset(), st(dy).f64, dy.offset(), st(dw).f64, dw.offset());
         else throw unsupported("conv2d weight gradient", x.dtype());
+    }
+
+    @Override
+    public void conv2dWeightGradQuantized(Tensor x, Quantization qx, Tensor dy, Quantization qdy, ConvShape g, Tensor dw) {
+        if (x.dtype() != DType.F32 || dy.dtype() != DType.F32) {
+            Backend.super.conv2dWeightGradQuantized(x, qx, dy, qdy, g, dw);
+            return;
+        }
+        Conv2dF32.weightGrad(g, st(x).f32, x.offset(), PabKernels.Quantizing.of(qx), st(dy).f32, dy.offset(),
+                PabKernels.Quantizing.of(qdy), st(dw).f32, dw.offset());
     }
 
     @Override

@@ -3,6 +3,7 @@ package peekaboo.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import peekaboo.backend.Quantization;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -32,35 +33,61 @@ public final class PabKernels {
         if (x.dtype() != DType.F32) throw CpuBackend.unsupported("the PSG quantiser kernel", x.dtype());
         float[] a = st(x).f32, o = st(out).f32;
         int xo = x.offset(), oo = out.offset(), n = x.numel();
-        float mx = (float) max, min = signed ? -mx : 0f;
-        float delta = (mx - min) / Math.scalb(1f, bits);
-        float top = Math.scalb(1f, bits) - 1;
-        boolean simd = Sgemm.SIMD && bits <= 23;
+        Quantizing q = new Quantizing(new Quantization(bits, (float) max, signed));
         int chunks = tasks(n);
         Parallel.forEachTask(chunks, c -> {
-            int i0 = from(n, chunks, c), i1 = from(n, chunks, c + 1), i = i0;
+            int i0 = from(n, chunks, c), i1 = from(n, chunks, c + 1);
+            q.copy(a, xo + i0, o, oo + i0, i1 - i0);
+        });
+    }
+
+    /**
+     * The quantiser of {@link #quantize} as a copy: dst[d, d + len) = Q(src[s, s + len)). The weight-gradient
+     * kernels use it to quantise their operands while they copy them (PSG).
+     */
+    static final class Quantizing {
+        private final float min;
+        private final float delta;
+        private final float top;
+        private final boolean simd;
+
+        Quantizing(Quantization q) {
+            float mx = q.max();
+            min = q.signed() ? -mx : 0f;
+            delta = (mx - min) / Math.scalb(1f, q.bits());
+            top = Math.scalb(1f, q.bits()) - 1;
+            simd = Sgemm.SIMD && q.bits() <= 23;
+        }
+
+        /** A copy that quantises by q, or null for q null (a plain copy). */
+        static Quantizing of(Quantization q) {
+            return q == null ? null : new Quantizing(q);
+        }
+
+        void copy(float[] src, int s, float[] dst, int d, int len) {
+            int i = 0;
             if (simd) {
                 FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
                 FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
                 FloatVector zero = FloatVector.zero(F);
-                for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
-                    FloatVector v = FloatVector.fromArray(F, a, xo + i);
+                for (int bound = F.loopBound(len); i < bound; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, src, s + i);
                     FloatVector t = v.sub(vmin).div(vdelta).max(zero).min(vtop);
                     FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
-                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(o, oo + i);
+                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(dst, d + i);
                 }
             }
-            for (; i < i1; i++) {
-                float v = a[xo + i];
+            for (; i < len; i++) {
+                float v = src[s + i];
                 if (v == 0) {
-                    o[oo + i] = 0f;
+                    dst[d + i] = 0f;
                     continue;
                 }
                 float t = (v - min) / delta;
                 t = Math.min(Math.max(t, 0f), top);
-                o[oo + i] = (float) Math.rint(t) * delta + min;
+                dst[d + i] = (float) Math.rint(t) * delta + min;
             }
-        });
+        }
     }
 
     /**

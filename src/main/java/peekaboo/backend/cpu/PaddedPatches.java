@@ -75,17 +75,32 @@ final class PaddedPatches {
 
     /** xp = channels [gi*c/groups, (gi+1)*c/groups) of images [b0, b1) of x, zero-padded. */
     void load(float[] x, int xOff, int b0, int b1, int group, float[] xp) {
+        load(x, xOff, b0, b1, group, null, xp);
+    }
+
+    /** {@link #load}, quantising by q on the way when q is not null (PSG). */
+    void load(float[] x, int xOff, int b0, int b1, int group, PabKernels.Quantizing q, float[] xp) {
         int h = g.h();
         int w = g.w();
         int cg = g.cPerGroup();
         Arrays.fill(xp, 0, bufferSize(b1 - b0), 0f);
+        // with q, each channel plane is quantised whole first: rows of small maps are shorter than a vector
+        float[] plane = q == null ? null : new float[h * w];
         for (int b = b0; b < b1; b++) {
             int src = xOff + (b * g.c() + group * cg) * h * w;
             int dst = (b - b0) * imageSize + g.padH() * wp + g.padW();
             for (int ci = 0; ci < cg; ci++, dst += hp * wp) {
-                for (int iy = 0; iy < h; iy++, src += w) {
-                    copy(x, src, xp, dst + iy * wp, w);
+                float[] from = x;
+                int at = src;
+                if (q != null) {
+                    q.copy(x, src, plane, 0, h * w);
+                    from = plane;
+                    at = 0;
                 }
+                for (int iy = 0; iy < h; iy++, at += w) {
+                    copy(from, at, xp, dst + iy * wp, w);
+                }
+                src += h * w;
             }
         }
     }

@@ -4,8 +4,10 @@ import peekaboo.autograd.Autograd;
 import peekaboo.autograd.GradMode;
 import peekaboo.autograd.Node;
 import peekaboo.backend.ConvShape;
+import peekaboo.backend.Quantization;
 import peekaboo.ops.Convolution;
 import peekaboo.tensor.Shape;
+import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
 /**
@@ -72,14 +74,31 @@ public final class PsgConvolution {
         try (var scope = GradMode.noGrad()) {
             Tensor msb = null, exact = null;
             if (config.needsMsbGradient()) {
-                Tensor qx = Quantizer.quantizeInput(x, config.msbBits(), signedInput);
-                Tensor qg = Quantizer.quantizeGrad(gy, config.msbBitsGrad());
-                msb = Convolution.weightGrad(qx, qg, g);
+                msb = msbWeightGrad(x, gy, g, signedInput, config);
             }
             if (config.needsExactGradient()) exact = Convolution.weightGrad(x, gy, g);
             return combine(msb != null ? msb : exact, msb != null ? exact : null, msb != null ? config.relativeThreshold() : 0,
                     config.sparsify(), config.takeSign());
         }
+    }
+
+    /**
+     * G_msb = the weight gradient of Q(x) and Q(gy). Float32 operands go to the backend's fused op, which
+     * quantises them as its kernels copy them (no Q(x) or Q(gy) tensor written out; the same values);
+     * others are quantised first.
+     */
+    static Tensor msbWeightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config) {
+        if (!Quantizer.fast(x) || !Quantizer.fast(gy) || x.backend() != gy.backend()) {
+            Tensor qx = Quantizer.quantizeInput(x, config.msbBits(), signedInput);
+            Tensor qg = Quantizer.quantizeGrad(gy, config.msbBitsGrad());
+            return Convolution.weightGrad(qx, qg, g);
+        }
+        Tensor xc = x.detach().contiguous(), gc = gy.detach().contiguous();
+        Quantization qx = Quantizer.inputQuantization(xc, config.msbBits(), signedInput);
+        Quantization qg = Quantizer.gradQuantization(gc, config.msbBitsGrad());
+        Tensor msb = Tensor.zeros(x.backend(), DType.F32, g.k(), g.cg(), g.r(), g.s());
+        x.backend().conv2dWeightGradQuantized(xc, qx, gc, qg, g, msb);
+        return msb;
     }
 
     /**

@@ -1,5 +1,6 @@
 package peekaboo.pab.psg;
 
+import peekaboo.backend.Quantization;
 import peekaboo.backend.cpu.CpuStorage;
 import peekaboo.backend.cpu.PabKernels;
 import peekaboo.tensor.DType;
@@ -87,7 +88,25 @@ public final class Quantizer {
         return allZero(maxima) ? g.detach() : quantizeFloats(c, bits, max(maxima), true);
     }
 
-    private static boolean fast(Tensor t) {
+    /**
+     * The quantisation {@link #quantizeInput} applies to x, as parameters for a kernel that quantises while
+     * it copies (null: Q leaves x as it is). x contiguous float32 with at least one sample ({@link #fast}).
+     */
+    static Quantization inputQuantization(Tensor x, int bits, boolean signed) {
+        if (bits >= 32) return null;
+        float[] maxima = sampleMaxima(x);
+        return allZero(maxima) ? null : new Quantization(bits, mean(maxima), signed);
+    }
+
+    /** The quantisation {@link #quantizeGrad} applies to g (see {@link #inputQuantization}). */
+    static Quantization gradQuantization(Tensor g, int bits) {
+        if (bits >= 32) return null;
+        float[] maxima = sampleMaxima(g);
+        return allZero(maxima) ? null : new Quantization(bits, max(maxima), true);
+    }
+
+    /** Float32 with at least one sample: the quantiser's kernel path (and {@link #inputQuantization}'s). */
+    static boolean fast(Tensor t) {
         return t.dtype() == DType.F32 && t.dim() >= 1 && t.size(0) > 0;
     }
 
