@@ -266,64 +266,67 @@ final class Conv2dDirect {
         int count = rowsOfVL ? oh : pd.q() / VL;
         int dyStep = VL;
         int xpStep = rowsOfVL ? pd.wp() : VL;
-        int chunks = Math.min(g.n(), Parallel.threads());
+        // a fixed split of the images into a few blocks per thread, each with its own partial sum, handed
+        // to threads one at a time: balanced, and the sums do not depend on which thread took a block
+        int chunks = Math.min(g.n(), Parallel.threads() * BLOCKS_PER_THREAD);
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
-        Parallel.forRange(chunks, (c0, c1) -> {
+        Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
             float[] xp = ws.xp(pd.size());
             float[] dyv = dyInPlace ? dy : ws.yv(rowsOfVL ? kg * oh * ow : kg * pd.q());
             ws.zeroOnce(call, pd.size(), rowsOfVL ? 0 : kg * pd.q());
             int accSize = g.groups() * tk * tj * 16 * VL;
-            for (int ch = c0; ch < c1; ch++) {
-                float[] acc = ws.acc(accSize);
-                Arrays.fill(acc, 0, accSize, 0f);
-                int b0 = (int) ((long) g.n() * ch / chunks);
-                int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
-                for (int b = b0; b < b1; b++) {
-                    for (int gi = 0; gi < g.groups(); gi++) {
-                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp);
-                        int dyBase = dyInPlace ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
-                        int dyRow = rowsOfVL ? oh * ow : pd.q();
-                        if (rowsOfVL && !dyInPlace) {
-                            qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, 0, kg * oh * ow);
-                        } else if (!rowsOfVL) {
-                            for (int ko = 0; ko < kg; ko++) {
-                                for (int oy = 0; oy < oh; oy++) {
-                                    int src = dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow;
-                                    int dst = ko * pd.q() + oy * pd.wp();
-                                    if (qdy == null) {
-                                        System.arraycopy(dy, src, dyv, dst, ow);
-                                    } else {
-                                        qdy.copy(dy, src, dyv, dst, ow);
-                                    }
+            float[] acc = ws.acc(accSize);
+            Arrays.fill(acc, 0, accSize, 0f);
+            int b0 = (int) ((long) g.n() * ch / chunks);
+            int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
+            for (int b = b0; b < b1; b++) {
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp);
+                    int dyBase = dyInPlace ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
+                    int dyRow = rowsOfVL ? oh * ow : pd.q();
+                    if (rowsOfVL && !dyInPlace) {
+                        qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, 0, kg * oh * ow);
+                    } else if (!rowsOfVL) {
+                        for (int ko = 0; ko < kg; ko++) {
+                            for (int oy = 0; oy < oh; oy++) {
+                                int src = dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow;
+                                int dst = ko * pd.q() + oy * pd.wp();
+                                if (qdy == null) {
+                                    System.arraycopy(dy, src, dyv, dst, ow);
+                                } else {
+                                    qdy.copy(dy, src, dyv, dst, ow);
                                 }
                             }
                         }
-                        int[] offs = pd.offs();
-                        for (int i = 0; i < tk; i++) {
-                            int k0 = 4 * i;
-                            int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
-                            int a1 = dyBase + Math.min(k0 + 1, kg - 1) * dyRow;
-                            int a2 = dyBase + Math.min(k0 + 2, kg - 1) * dyRow;
-                            int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
-                            for (int j = 0; j < tj; j++) {
-                                int j0 = 4 * j;
-                                SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, xp, offs[j0],
-                                        offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
-                                        offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
-                            }
+                    }
+                    int[] offs = pd.offs();
+                    for (int i = 0; i < tk; i++) {
+                        int k0 = 4 * i;
+                        int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
+                        int a1 = dyBase + Math.min(k0 + 1, kg - 1) * dyRow;
+                        int a2 = dyBase + Math.min(k0 + 2, kg - 1) * dyRow;
+                        int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
+                        for (int j = 0; j < tj; j++) {
+                            int j0 = 4 * j;
+                            SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, xp, offs[j0],
+                                    offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
+                                    offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
                         }
                     }
                 }
-                float[] out = ch == 0 ? dw : new float[g.weightSize()];
-                int outOff = ch == 0 ? dwOff : 0;
-                partial[ch] = out;
-                reduce(acc, g.groups(), kg, crs, tk, tj, out, outOff);
             }
+            float[] out = ch == 0 ? dw : new float[g.weightSize()];
+            int outOff = ch == 0 ? dwOff : 0;
+            partial[ch] = out;
+            reduce(acc, g.groups(), kg, crs, tk, tj, out, outOff);
         });
         Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
     }
+
+    /** Image blocks per thread in {@link #weightGrad} (static halves left one thread waiting ~10% of the time). */
+    static final int BLOCKS_PER_THREAD = 4;
 
     /** out[gi][ko][j] = sum of the VL lanes of the partial-sum vector for (ko, j). */
     private static void reduce(float[] acc, int groups, int kg, int crs, int tk, int tj, float[] out,

@@ -62,7 +62,11 @@ final class Conv2dIm2col {
         void run(int b0, int b1, boolean parallel);
     }
 
-    /** Runs body for every chunk of images: chunks spread over threads, or one by one with parallel GEMMs. */
+    /**
+     * Runs body for every chunk of images: chunks handed to threads one at a time (each writes its own
+     * images, so the order does not change a bit; static halves left one thread waiting ~10% of these
+     * calls), or one by one with parallel GEMMs.
+     */
     private static void forChunks(int n, int nb, ChunkBody body) {
         int chunks = (n + nb - 1) / nb;
         if (chunks < Parallel.threads()) {
@@ -71,11 +75,7 @@ final class Conv2dIm2col {
             }
             return;
         }
-        Parallel.forRange(chunks, (c0, c1) -> {
-            for (int ch = c0; ch < c1; ch++) {
-                body.run(ch * nb, Math.min(n, (ch + 1) * nb), false);
-            }
-        });
+        Parallel.forEachTask(chunks, ch -> body.run(ch * nb, Math.min(n, (ch + 1) * nb), false));
     }
 
     private static void gemm(boolean parallel, int m, int n, int k, SgemmDriver.PackA pa, SgemmDriver.PackB pb,
@@ -221,9 +221,11 @@ final class Conv2dIm2col {
         int size = g.weightSize();
         int nb = imagesPerChunk(g);
         int chunks = (g.n() + nb - 1) / nb;
-        int parts = Math.max(1, Math.min(chunks, Parallel.threads()));
+        // a fixed split of the chunks into parts, each with its own partial sum, handed to threads one at a
+        // time (see Conv2dDirect.weightGrad)
+        int parts = Math.max(1, Math.min(chunks, Parallel.threads() * Conv2dDirect.BLOCKS_PER_THREAD));
         float[][] partial = new float[parts][];
-        boolean parallelGemm = parts < Parallel.threads();
+        boolean parallelGemm = chunks < Parallel.threads();
         PaddedPatches patches = new PaddedPatches(g, nb);
         Parallel.RangeBody body = (q0, q1) -> {
             Workspace ws = WORKSPACE.get();
@@ -252,7 +254,7 @@ final class Conv2dIm2col {
         if (parallelGemm) {
             body.run(0, parts);
         } else {
-            Parallel.forRange(parts, body);
+            Parallel.forEachTask(parts, part -> body.run(part, part + 1));
         }
         Conv2dF32.addPartials(partial, dw, dwOff, size);
     }

@@ -368,11 +368,10 @@ public final class CpuBackend implements Backend {
             for (int r = 0; r < n; r++) body.run(r, 0, len);
             return;
         }
-        Parallel.forRange((int) total, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int r = t / perRow, c = t % perRow;
-                body.run(r, c * CHUNK, Math.min(len, (c + 1) * CHUNK));
-            }
+        // chunks handed out one at a time: a thread that starts late takes fewer
+        Parallel.forEachTask((int) total, t -> {
+            int r = t / perRow, c = t % perRow;
+            body.run(r, c * CHUNK, Math.min(len, (c + 1) * CHUNK));
         });
     }
 

@@ -81,7 +81,7 @@ final class IndexKernels {
         };
         int planes = n * c;
         if ((long) x.numel() < CpuBackend.PARALLEL_GRAIN || planes < 2) body.run(0, planes);
-        else Parallel.forRange(planes, body);
+        else Parallel.forEachTask(planes, p -> body.run(p, p + 1)); // a thread that starts late takes fewer planes
     }
 
     static String describe(Tensor t) { return Shape.str(t.shape()) + " " + t.dtype(); }

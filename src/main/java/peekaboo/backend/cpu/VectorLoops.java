@@ -41,7 +41,8 @@ final class VectorLoops {
             return;
         }
         int chunks = Math.max(1, Math.min(Parallel.threads() * 4, n / 16384));
-        Parallel.forRange(chunks, (c0, c1) -> body.run((int) ((long) n * c0 / chunks), (int) ((long) n * c1 / chunks)));
+        // chunks handed out one at a time: a thread that starts late takes fewer
+        Parallel.forEachTask(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
 
     /** out[i] = max(a[i] + b[i], 0) over [i0, i1) (NaN propagates, as the ReLU of the sum). */
