@@ -63,12 +63,7 @@ final class IndexKernels {
             for (int p = p0; p < p1; p++) {
                 int ch = p % c, base = p * inner;
                 if (x.dtype() == DType.F32) {
-                    float fa = (float) a[ch], fb = (float) b[ch];
-                    if (relu) {
-                        for (int i = 0; i < inner; i++) o.f32[base + i] = Math.max(Math.fma(xs.f32[xo + base + i], fa, fb), 0f);
-                    } else {
-                        for (int i = 0; i < inner; i++) o.f32[base + i] = Math.fma(xs.f32[xo + base + i], fa, fb);
-                    }
+                    VectorLoops.affineF32(xs.f32, xo + base, (float) a[ch], (float) b[ch], relu, o.f32, base, inner);
                 } else {
                     double da = a[ch], db = b[ch];
                     if (relu) {

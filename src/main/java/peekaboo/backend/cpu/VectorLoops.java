@@ -58,6 +58,25 @@ final class VectorLoops {
         for (; i < i1; i++) out[oo + i] = Math.max(a[ao + i] + b[bo + i], 0f);
     }
 
+    /**
+     * out[o + i] = fma(x[xo + i], a, b) for i in [0, n), then max(., 0) when relu: one rounding per
+     * element, as Math.fma (batch norm's per-channel affine map over one plane).
+     */
+    static void affineF32(float[] x, int xo, float a, float b, boolean relu, float[] out, int oo, int n) {
+        int i = 0;
+        if (Sgemm.SIMD) {
+            FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b), zero = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+                FloatVector y = FloatVector.fromArray(F, x, xo + i).fma(va, vb);
+                (relu ? y.max(zero) : y).intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            float y = Math.fma(x[xo + i], a, b);
+            out[oo + i] = relu ? Math.max(y, 0f) : y;
+        }
+    }
+
     /** out[i] = g[i] * (z[i] > 0 ? 1 : 0) over [i0, i1): the ReLU's backward in one pass. */
     static void reluBackwardF32(float[] g, int go, float[] z, int zo, float[] out, int oo, int i0, int i1) {
         int i = i0;
