@@ -38,9 +38,9 @@ public class ConvBench {
     public String layer;
 
     /**
-     * Fraction of the weights kept (the rest set to zero at random, as a pruned layer): below
-     * SparseRows.MAX_DENSITY the forward and input gradient take the sparse kernels. GFLOP/s still
-     * count the dense work.
+     * Fraction of the weights kept (the rest set to zero at random, as a pruned layer): below each
+     * path's threshold (SparseRows) the forward and input gradient take the sparse kernels. GFLOP/s
+     * still count the dense work.
      */
     @Param({"1.0"})
     public double density;

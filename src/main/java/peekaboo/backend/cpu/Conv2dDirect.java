@@ -23,6 +23,11 @@ final class Conv2dDirect {
     private Conv2dDirect() {
     }
 
+    /** Maps of 16x16 and up, where the direct path runs dense layers too. */
+    private static boolean direct16(ConvShape g) {
+        return g.outH() * g.outW() >= 256;
+    }
+
     static boolean supports(ConvShape g) {
         return g.strideH() == 1 && g.strideW() == 1;
     }
@@ -114,7 +119,8 @@ final class Conv2dDirect {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
-        if (SparseRows.worthIt(w, wOff, g.weightSize())) {
+        double density = SparseRows.density(w, wOff, g.weightSize());
+        if (density <= (direct16(g) ? SparseRows.DIRECT_MAX_DENSITY : SparseRows.SMALL_MAP_MAX_DENSITY)) {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }

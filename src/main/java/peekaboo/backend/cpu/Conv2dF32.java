@@ -68,7 +68,7 @@ public final class Conv2dF32 {
     }
 
     /**
-     * A pruned layer (see {@link SparseRows#worthIt}) on maps of 8 to 15 columns also takes the direct
+     * A pruned layer (see {@link SparseRows#SMALL_MAP_MAX_DENSITY}) on maps of 8 to 15 columns also takes the direct
      * path, whose sparse kernel reads the padded image in place; the patch path's sparse kernel first
      * writes the patch matrix out. ResNet-20's 64->64 8x8 layer at batch 128, 2 threads, forward, median
      * of 60 calls, each path in its own JVM: 2.45 against 3.60 ms at 17% density, 3.94 against 4.25 ms
@@ -76,7 +76,8 @@ public final class Conv2dF32 {
      * faster (30 against 36 ms at 17%).
      */
     static boolean sparseDirect(ConvShape g, float[] w, int wOff) {
-        return Sgemm.SIMD && g.outW() >= 8 && SparseRows.worthIt(w, wOff, g.weightSize());
+        return Sgemm.SIMD && g.outW() >= 8
+                && SparseRows.density(w, wOff, g.weightSize()) <= SparseRows.SMALL_MAP_MAX_DENSITY;
     }
 
     /** Output pixels per image from which the direct path is used (tuning: -Dpeekaboo.conv.directMinPixels). */

@@ -89,7 +89,9 @@ final class Conv2dIm2col {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
-        if (SparseRows.worthIt(w, wOff, g.weightSize())) {
+        long patchFloats = (long) g.cPerGroup() * g.r() * g.s() * imagesPerChunk(g) * g.outH() * g.outW();
+        if (patchFloats <= SparseRows.PATCH_MAX_FLOATS
+                && SparseRows.density(w, wOff, g.weightSize()) <= SparseRows.PATCH_MAX_DENSITY) {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }

@@ -24,8 +24,23 @@ final class SparseRows {
     private static final int VL = F.length();
     /** Floats per output tile of {@link #rowTile}. */
     static final int TILE = 4 * VL;
-    /** The sparse kernels run when at most this fraction of the weights is non-zero. */
-    static final double MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.maxDensity", "0.5"));
+    /**
+     * Density (fraction of non-zero weights) up to which each conv path takes its sparse kernel, measured
+     * against its own dense kernel (2 threads, each path in its own JVM, median of 30-60 calls):
+     * <ul>
+     * <li>direct, maps 16x16 and up: sparse 2.8 against 3.6 ms at 30% (32->32 16x16, batch 128), 3.6
+     * against 3.2 ms at 45%; -Dpeekaboo.sparse.maxDensity overrides it;
+     * <li>direct on maps 8 to 15 wide: 2.8 against 3.6 ms (dense patch path) at 20%, 4.3 at 30%;
+     * <li>patch matrix: it writes the patch rows out first, which pays only on small strided layers at
+     * low density (32->64 stride 2: 2.6 against 3.2 ms at 17%, 3.3 at 33%) and loses wherever the rows
+     * outgrow the cache (ResNet-18's 256->512 stride 2 at batch 32: 16 against 8.2 ms at 17%).
+     * </ul>
+     */
+    static final double DIRECT_MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.maxDensity", "0.35"));
+    static final double SMALL_MAP_MAX_DENSITY = 0.25;
+    static final double PATCH_MAX_DENSITY = 0.2;
+    /** The patch path's sparse kernel runs only while its written rows stay within this many floats. */
+    static final long PATCH_MAX_FLOATS = 384 * 1024;
 
     final int[] start;
     final int[] offset;
@@ -37,10 +52,10 @@ final class SparseRows {
         this.value = value;
     }
 
-    /** Whether the SIMD sparse kernels should handle these n weights. */
-    static boolean worthIt(float[] w, int off, int n) {
+    /** The fraction of the n weights at w[off..] that are non-zero (1 without SIMD: the sparse kernels need it). */
+    static double density(float[] w, int off, int n) {
         if (!Sgemm.SIMD || n == 0) {
-            return false;
+            return 1;
         }
         int nonZero = 0;
         for (int i = 0; i < n; i++) {
@@ -48,7 +63,7 @@ final class SparseRows {
                 nonZero++;
             }
         }
-        return nonZero <= MAX_DENSITY * n;
+        return (double) nonZero / n;
     }
 
     /** Maps a column index of the dense matrix to the offset of the operand row it multiplies. */
