@@ -312,12 +312,13 @@ function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
 function num(s) { return s == "" ? "null" : s + 0 }
 {
   ratio = ($5 == "" || $5 + 0 == 0) ? "" : sprintf("%.2f", $4 / $5)
+  exact = ratio == "" ? 0 : $4 / $5  # judged unrounded: 1.504 is not <= 1.5
   if ($7 == "info") { target = "info"; met = ratio == "" ? "-" : "info" }
   else {
     target = $7 " " $8 "x"
     if (ratio == "") met = "-"
-    else if ($7 == ">=") met = (ratio + 0 >= $8 + 0) ? "met" : "NOT met"
-    else met = (ratio + 0 <= $8 + 0) ? "met" : "NOT met"
+    else if ($7 == ">=") met = (exact >= $8 + 0) ? "met" : "NOT met"
+    else met = (exact <= $8 + 0) ? "met" : "NOT met"
   }
   best = ($10 == "" || $11 == "" || $11 + 0 == 0) ? "" : sprintf("%.2f", $10 / $11)
   ref = $5 == "" ? "-" : $5 ($6 != "PyTorch" ? " (" $6 ")" : $12 ~ /passive/ ? " (OMP passive)" : "")
