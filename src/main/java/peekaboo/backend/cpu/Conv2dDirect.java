@@ -108,11 +108,7 @@ final class Conv2dDirect {
             int dst = ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
             int src = xOff + ci * h * w;
             for (int iy = 0; iy < h; iy++) {
-                if (q == null) {
-                    System.arraycopy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
-                } else {
-                    q.copy(x, src + iy * w, xp, dst + iy * pd.wp(), w);
-                }
+                PabKernels.Quantizing.copy(q, x, src + iy * w, xp, dst + iy * pd.wp(), w);
             }
         }
     }
@@ -297,13 +293,8 @@ final class Conv2dDirect {
                     } else if (!rowsOfVL) {
                         for (int ko = 0; ko < kg; ko++) {
                             for (int oy = 0; oy < oh; oy++) {
-                                int src = dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow;
-                                int dst = ko * pd.q() + oy * pd.wp();
-                                if (qdy == null) {
-                                    System.arraycopy(dy, src, dyv, dst, ow);
-                                } else {
-                                    qdy.copy(dy, src, dyv, dst, ow);
-                                }
+                                PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
+                                        dyv, ko * pd.q() + oy * pd.wp(), ow);
                             }
                         }
                     }

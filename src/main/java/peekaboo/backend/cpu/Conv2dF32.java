@@ -68,12 +68,10 @@ public final class Conv2dF32 {
     }
 
     /**
-     * A pruned layer (see {@link SparseRows#SMALL_MAP_MAX_DENSITY}) on maps of 8 to 15 columns also takes the direct
-     * path, whose sparse kernel reads the padded image in place; the patch path's sparse kernel first
-     * writes the patch matrix out. ResNet-20's 64->64 8x8 layer at batch 128, 2 threads, forward, median
-     * of 60 calls, each path in its own JVM: 2.45 against 3.60 ms at 17% density, 3.94 against 4.25 ms
-     * at 33%, identical outputs. On 4x4 maps (ResNet-18's 512->512 at batch 32) the patch path stays
-     * faster (30 against 36 ms at 17%).
+     * A layer pruned to at most {@link SparseRows#SMALL_MAP_MAX_DENSITY} on maps of 8 to 15 columns also
+     * takes the direct path, whose sparse kernel reads the padded image in place (ResNet-20's 64->64 8x8
+     * layer at 17%: 2.45 against 3.6 ms for the dense patch path; the thresholds' measurements are in
+     * {@link SparseRows}).
      */
     static boolean sparseDirect(ConvShape g, float[] w, int wOff) {
         return Sgemm.SIMD && g.outW() >= 8

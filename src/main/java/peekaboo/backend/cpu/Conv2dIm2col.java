@@ -272,11 +272,7 @@ final class Conv2dIm2col {
             PabKernels.Quantizing q, float[] rows, int ld) {
         for (int b = b0; b < b1; b++) {
             for (int k = 0; k < kg; k++) {
-                if (q == null) {
-                    System.arraycopy(src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
-                } else {
-                    q.copy(src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
-                }
+                PabKernels.Quantizing.copy(q, src, srcOff + b * imageStride + k * p, rows, k * ld + (b - b0) * p, p);
             }
         }
     }

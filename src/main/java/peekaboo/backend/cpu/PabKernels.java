@@ -59,6 +59,15 @@ public final class PabKernels {
             simd = Sgemm.SIMD && q.bits() <= 23;
         }
 
+        /** dst[d, d + len) = src[s, s + len), quantised by q unless q is null. */
+        static void copy(Quantizing q, float[] src, int s, float[] dst, int d, int len) {
+            if (q == null) {
+                System.arraycopy(src, s, dst, d, len);
+            } else {
+                q.copy(src, s, dst, d, len);
+            }
+        }
+
         /** A copy that quantises by q, or null for q null (a plain copy). */
         static Quantizing of(Quantization q) {
             return q == null ? null : new Quantizing(q);

@@ -75,8 +75,7 @@ public final class Quantizer {
         if (bits >= 32) return x.detach();
         if (!fast(x)) return quantizeOps(x, bits, inputScaleOps(x), signed);
         Tensor c = x.detach().contiguous();
-        float[] maxima = sampleMaxima(c);
-        return allZero(maxima) ? x.detach() : quantizeFloats(c, bits, mean(maxima), signed);
+        return quantizeFloats(x, c, inputQuantization(c, bits, signed));
     }
 
     /** Q(g) with the output-gradient scale, signed: PSG's quantised output gradient. */
@@ -84,8 +83,7 @@ public final class Quantizer {
         if (bits >= 32) return g.detach();
         if (!fast(g)) return quantizeOps(g, bits, gradScaleOps(g), true);
         Tensor c = g.detach().contiguous();
-        float[] maxima = sampleMaxima(c);
-        return allZero(maxima) ? g.detach() : quantizeFloats(c, bits, max(maxima), true);
+        return quantizeFloats(g, c, gradQuantization(c, bits));
     }
 
     /**
@@ -142,6 +140,11 @@ public final class Quantizer {
         float m = v[0];
         for (float x : v) if (x > m || x != x) m = x;
         return m;
+    }
+
+    /** Q by q of c, the contiguous float32 copy of x (x itself, detached, for q null: Q leaves it as it is). */
+    private static Tensor quantizeFloats(Tensor x, Tensor c, Quantization q) {
+        return q == null ? x.detach() : quantizeFloats(c, q.bits(), q.max(), q.signed());
     }
 
     /** Q(x) of contiguous float32 x by the backend's quantiser kernel, into a new tensor on x's backend. */
