@@ -102,10 +102,16 @@ final class Conv2dDirect {
 
     /** {@link #pad}, quantising by q on the way when q is not null (PSG). */
     private static void pad(ConvShape g, Padded pd, float[] x, int xOff, PabKernels.Quantizing q, float[] xp) {
+        pad(g, pd, x, xOff, q, xp, 0);
+    }
+
+    /** {@link #pad} into the padded image that starts at xp[xpOff]. */
+    private static void pad(ConvShape g, Padded pd, float[] x, int xOff, PabKernels.Quantizing q, float[] xp,
+            int xpOff) {
         int h = g.h();
         int w = g.w();
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            int dst = ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
+            int dst = xpOff + ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
             int src = xOff + ci * h * w;
             for (int iy = 0; iy < h; iy++) {
                 PabKernels.Quantizing.copy(q, x, src + iy * w, xp, dst + iy * pd.wp(), w);
@@ -271,34 +277,42 @@ final class Conv2dDirect {
         // a fixed split of the images into a few blocks per thread, each with its own partial sum, handed
         // to threads one at a time: balanced, and the sums do not depend on which thread took a block
         int chunks = Math.min(g.n(), Parallel.threads() * BLOCKS_PER_THREAD);
+        int dyRow = rowsOfVL ? oh * ow : pd.q();
+        // images per kernel call, their padded copies side by side in the workspace: as many as fit
+        // WGRAD_XP_BYTES (more kept the accumulators in registers longer but spilled L2)
+        int per = Math.max(1, Math.min(WGRAD_XP_BYTES / (4 * pd.size()), g.n() / chunks));
+        int dyImage = dyInPlace ? g.k() * oh * ow : kg * dyRow;
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
-            float[] xp = ws.xp(pd.size());
-            float[] dyv = dyInPlace ? dy : ws.yv(rowsOfVL ? kg * oh * ow : kg * pd.q());
-            ws.zeroOnce(call, pd.size(), rowsOfVL ? 0 : kg * pd.q());
+            float[] xp = ws.xp(per * pd.size());
+            float[] dyv = dyInPlace ? dy : ws.yv(per * kg * dyRow);
+            ws.zeroOnce(call, per * pd.size(), rowsOfVL ? 0 : per * kg * dyRow);
             int accSize = g.groups() * tk * tj * 16 * VL;
             float[] acc = ws.acc(accSize);
             Arrays.fill(acc, 0, accSize, 0f);
             int b0 = (int) ((long) g.n() * ch / chunks);
             int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
-            for (int b = b0; b < b1; b++) {
+            int[] offs = pd.offs();
+            for (int bs = b0; bs < b1; bs += per) {
+                int images = Math.min(per, b1 - bs);
                 for (int gi = 0; gi < g.groups(); gi++) {
-                    pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp);
-                    int dyBase = dyInPlace ? dyOff + (b * g.k() + gi * kg) * oh * ow : 0;
-                    int dyRow = rowsOfVL ? oh * ow : pd.q();
-                    if (rowsOfVL && !dyInPlace) {
-                        qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, 0, kg * oh * ow);
-                    } else if (!rowsOfVL) {
-                        for (int ko = 0; ko < kg; ko++) {
-                            for (int oy = 0; oy < oh; oy++) {
-                                PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
-                                        dyv, ko * pd.q() + oy * pd.wp(), ow);
+                    for (int im = 0; im < images; im++) {
+                        int b = bs + im;
+                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp, im * pd.size());
+                        if (rowsOfVL && !dyInPlace) {
+                            qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, im * dyImage, kg * oh * ow);
+                        } else if (!rowsOfVL) {
+                            for (int ko = 0; ko < kg; ko++) {
+                                for (int oy = 0; oy < oh; oy++) {
+                                    PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
+                                            dyv, im * dyImage + ko * pd.q() + oy * pd.wp(), ow);
+                                }
                             }
                         }
                     }
-                    int[] offs = pd.offs();
+                    int dyBase = dyInPlace ? dyOff + (bs * g.k() + gi * kg) * oh * ow : 0;
                     for (int i = 0; i < tk; i++) {
                         int k0 = 4 * i;
                         int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
@@ -307,8 +321,8 @@ final class Conv2dDirect {
                         int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
                         for (int j = 0; j < tj; j++) {
                             int j0 = 4 * j;
-                            SgemmKernel.dotKernel(count, dyStep, xpStep, dyv, a0, a1, a2, a3, xp, offs[j0],
-                                    offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
+                            SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2, a3,
+                                    xp, offs[j0], offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
                                     offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
                         }
                     }
@@ -324,6 +338,13 @@ final class Conv2dDirect {
 
     /** Image blocks per thread in {@link #weightGrad} (static halves left one thread waiting ~10% of the time). */
     static final int BLOCKS_PER_THREAD = 4;
+
+    /**
+     * Budget for the padded images of one weight-gradient kernel call. Per-call A/B (batch 32/128):
+     * 32->32 16x16 with 4 images a call (164 KB) 4.36 -> 3.67 ms, 16->16 32x32 with 2 4.04 -> 3.91 ms;
+     * 64->64 32x32 (296 KB an image) and 128->128 16x16 (166 KB) gained nothing from more.
+     */
+    static final int WGRAD_XP_BYTES = 192 * 1024;
 
     /** out[gi][ko][j] = sum of the VL lanes of the partial-sum vector for (ko, j). */
     private static void reduce(float[] acc, int groups, int kg, int crs, int tk, int tj, float[] out,

@@ -66,6 +66,23 @@ class ConvProperties {
         checkF32(g, seed, pruned ? 0.85 : 0);
     }
 
+    /**
+     * Batches of 9 to 40 small images on the direct path: its weight gradient hands several images to
+     * one kernel call (as many padded images as fit its budget) and a shorter last group to another.
+     */
+    @Property(tries = 25, seed = "50")
+    void manyImagesFloat32MatchesReference(@ForAll("manyImageShapes") ConvShape g, @ForAll long seed) {
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> manyImageShapes() {
+        return Combinators.combine(Arbitraries.integers().between(9, 40), Arbitraries.integers().between(1, 6),
+                Arbitraries.integers().between(1, 20), Arbitraries.integers().between(16, 19),
+                Arbitraries.integers().between(16, 18), Arbitraries.integers().between(1, 2)).as((n, c, k, h, w, groups) ->
+                new ConvShape(n, c * groups, h, w, k * groups, 3, 3, 1, 1, 1, 1, 1, 1, groups));
+    }
+
     @Provide
     Arbitrary<ConvShape> layerShapes() {
         return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 4),

@@ -22,7 +22,8 @@ class QuantizedWeightGradProperties {
         int hw = sides[r.nextInt(sides.length)];
         int stride = hw >= 16 && r.nextInt(3) == 0 ? 2 : 1;
         int groups = r.nextInt(4) == 0 ? 2 : 1;
-        ConvShape g = new ConvShape(1 + r.nextInt(3), groups * (1 + r.nextInt(12)), hw, hw + (r.nextBoolean() ? 0 : 1),
+        int n = r.nextInt(4) == 0 ? 9 + r.nextInt(24) : 1 + r.nextInt(3); // 9+: several images per kernel call
+        ConvShape g = new ConvShape(n, groups * (1 + r.nextInt(12)), hw, hw + (r.nextBoolean() ? 0 : 1),
                 groups * (1 + r.nextInt(20)), 3, 3, stride, stride, 1, 1, 1, 1, groups);
         float[] x = random(r, g.inputSize(), true);
         float[] dy = random(r, g.outputSize(), false);
