@@ -278,60 +278,69 @@ final class Conv2dDirect {
         // to threads one at a time: balanced, and the sums do not depend on which thread took a block
         int chunks = Math.min(g.n(), Parallel.threads() * BLOCKS_PER_THREAD);
         int dyRow = rowsOfVL ? oh * ow : pd.q();
-        // images per kernel call, their padded copies side by side in the workspace: as many as fit
-        // WGRAD_XP_BYTES (more kept the accumulators in registers longer but spilled L2)
-        int per = Math.max(1, Math.min(WGRAD_XP_BYTES / (4 * pd.size()), g.n() / chunks));
         int dyImage = dyInPlace ? g.k() * oh * ow : kg * dyRow;
+        int maxBlock = (g.n() + chunks - 1) / chunks;
+        // images per kernel call: their four dy rows stay in L1 while the call's tile row sweeps the taps
+        int per = Math.max(1, Math.min(maxBlock, WGRAD_DY_BYTES / (4 * 4 * count * dyStep)));
+        // tap tiles per pass: the passes' lane-wise partial sums (16 vectors a 4x4 tile, 16x the size of
+        // their part of dw) stay in L2 across the block's images; a whole layer's (up to 9 MB) streamed from L3
+        int jb = Math.max(1, Math.min(tj, WGRAD_ACC_BYTES / (tk * 16 * VL * 4)));
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
-            float[] xp = ws.xp(per * pd.size());
-            float[] dyv = dyInPlace ? dy : ws.yv(per * kg * dyRow);
-            ws.zeroOnce(call, per * pd.size(), rowsOfVL ? 0 : per * kg * dyRow);
-            int accSize = g.groups() * tk * tj * 16 * VL;
-            float[] acc = ws.acc(accSize);
-            Arrays.fill(acc, 0, accSize, 0f);
+            // the block's images are padded side by side first (and dy copied, where it is not read in place)
+            float[] xp = ws.xp(maxBlock * pd.size());
+            float[] dyv = dyInPlace ? dy : ws.yv(maxBlock * dyImage);
+            ws.zeroOnce(call, maxBlock * pd.size(), rowsOfVL ? 0 : maxBlock * dyImage);
+            float[] acc = ws.acc(tk * jb * 16 * VL);
             int b0 = (int) ((long) g.n() * ch / chunks);
-            int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
-            int[] offs = pd.offs();
-            for (int bs = b0; bs < b1; bs += per) {
-                int images = Math.min(per, b1 - bs);
-                for (int gi = 0; gi < g.groups(); gi++) {
-                    for (int im = 0; im < images; im++) {
-                        int b = bs + im;
-                        pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp, im * pd.size());
-                        if (rowsOfVL && !dyInPlace) {
-                            qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, im * dyImage, kg * oh * ow);
-                        } else if (!rowsOfVL) {
-                            for (int ko = 0; ko < kg; ko++) {
-                                for (int oy = 0; oy < oh; oy++) {
-                                    PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
-                                            dyv, im * dyImage + ko * pd.q() + oy * pd.wp(), ow);
-                                }
-                            }
-                        }
-                    }
-                    int dyBase = dyInPlace ? dyOff + (bs * g.k() + gi * kg) * oh * ow : 0;
-                    for (int i = 0; i < tk; i++) {
-                        int k0 = 4 * i;
-                        int a0 = dyBase + Math.min(k0, kg - 1) * dyRow;
-                        int a1 = dyBase + Math.min(k0 + 1, kg - 1) * dyRow;
-                        int a2 = dyBase + Math.min(k0 + 2, kg - 1) * dyRow;
-                        int a3 = dyBase + Math.min(k0 + 3, kg - 1) * dyRow;
-                        for (int j = 0; j < tj; j++) {
-                            int j0 = 4 * j;
-                            SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2, a3,
-                                    xp, offs[j0], offs[Math.min(j0 + 1, crs - 1)], offs[Math.min(j0 + 2, crs - 1)],
-                                    offs[Math.min(j0 + 3, crs - 1)], acc, ((gi * tk + i) * tj + j) * 16 * VL);
-                        }
-                    }
-                }
-            }
+            int nb = (int) ((long) g.n() * (ch + 1) / chunks) - b0;
             float[] out = ch == 0 ? dw : new float[g.weightSize()];
             int outOff = ch == 0 ? dwOff : 0;
             partial[ch] = out;
-            reduce(acc, g.groups(), kg, crs, tk, tj, out, outOff);
+            int[] offs = pd.offs();
+            for (int gi = 0; gi < g.groups(); gi++) {
+                for (int im = 0; im < nb; im++) {
+                    int b = b0 + im;
+                    pad(g, pd, x, xOff + (b * g.c() + gi * cg) * hw, qx, xp, im * pd.size());
+                    if (rowsOfVL && !dyInPlace) {
+                        qdy.copy(dy, dyOff + (b * g.k() + gi * kg) * oh * ow, dyv, im * dyImage, kg * oh * ow);
+                    } else if (!rowsOfVL) {
+                        for (int ko = 0; ko < kg; ko++) {
+                            for (int oy = 0; oy < oh; oy++) {
+                                PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
+                                        dyv, im * dyImage + ko * dyRow + oy * pd.wp(), ow);
+                            }
+                        }
+                    }
+                }
+                int dyBase = dyInPlace ? dyOff + (b0 * g.k() + gi * kg) * oh * ow : 0;
+                for (int jt = 0; jt < tj; jt += jb) {
+                    int jn = Math.min(jb, tj - jt);
+                    Arrays.fill(acc, 0, tk * jn * 16 * VL, 0f);
+                    for (int s0 = 0; s0 < nb; s0 += per) {
+                        int images = Math.min(per, nb - s0);
+                        int da = dyBase + s0 * dyImage;
+                        int dx = s0 * pd.size();
+                        for (int i = 0; i < tk; i++) {
+                            int k0 = 4 * i;
+                            int a0 = da + Math.min(k0, kg - 1) * dyRow;
+                            int a1 = da + Math.min(k0 + 1, kg - 1) * dyRow;
+                            int a2 = da + Math.min(k0 + 2, kg - 1) * dyRow;
+                            int a3 = da + Math.min(k0 + 3, kg - 1) * dyRow;
+                            for (int jj = 0; jj < jn; jj++) {
+                                int j0 = 4 * (jt + jj);
+                                SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2,
+                                        a3, xp, dx + offs[j0], dx + offs[Math.min(j0 + 1, crs - 1)],
+                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)], acc,
+                                        (i * jn + jj) * 16 * VL);
+                            }
+                        }
+                    }
+                    reduceTiles(acc, kg, crs, tk, jt, jn, out, outOff + gi * kg * crs);
+                }
+            }
         });
         Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
     }
@@ -339,25 +348,29 @@ final class Conv2dDirect {
     /** Image blocks per thread in {@link #weightGrad} (static halves left one thread waiting ~10% of the time). */
     static final int BLOCKS_PER_THREAD = 4;
 
-    /**
-     * Budget for the padded images of one weight-gradient kernel call. Per-call A/B (batch 32/128):
-     * 32->32 16x16 with 4 images a call (164 KB) 4.36 -> 3.67 ms, 16->16 32x32 with 2 4.04 -> 3.91 ms;
-     * 64->64 32x32 (296 KB an image) and 128->128 16x16 (166 KB) gained nothing from more.
-     */
-    static final int WGRAD_XP_BYTES = 192 * 1024;
+    /** Budget for the four dy rows of one weight-gradient kernel call (L1 is 32 KB here). */
+    static int WGRAD_DY_BYTES = Integer.getInteger("peekaboo.wgrad.dyBytes", 16 * 1024);
 
-    /** out[gi][ko][j] = sum of the VL lanes of the partial-sum vector for (ko, j). */
-    private static void reduce(float[] acc, int groups, int kg, int crs, int tk, int tj, float[] out,
-            int outOff) {
-        for (int gi = 0; gi < groups; gi++) {
-            for (int ko = 0; ko < kg; ko++) {
-                for (int j = 0; j < crs; j++) {
-                    int base = (((gi * tk + ko / 4) * tj + j / 4) * 16 + (ko % 4) * 4 + j % 4) * VL;
-                    float s = 0;
-                    for (int l = 0; l < VL; l++) {
-                        s += acc[base + l];
+    /** Budget for the partial sums of one pass over the tap tiles (L2 is 1 MB here). */
+    static int WGRAD_ACC_BYTES = Integer.getInteger("peekaboo.wgrad.accBytes", 256 * 1024);
+
+    /**
+     * out[ko][j] = the sum of the VL lanes of the partial-sum vector for (ko, j), for the columns j of tap
+     * tiles [jt, jt + jn); acc holds those tiles for every row tile i at (i*jn + jj)*16 vectors.
+     */
+    private static void reduceTiles(float[] acc, int kg, int crs, int tk, int jt, int jn, float[] out, int outOff) {
+        for (int i = 0; i < tk; i++) {
+            for (int r = 0; r < 4 && 4 * i + r < kg; r++) {
+                int o = outOff + (4 * i + r) * crs;
+                for (int jj = 0; jj < jn; jj++) {
+                    for (int c = 0; c < 4 && 4 * (jt + jj) + c < crs; c++) {
+                        int base = ((i * jn + jj) * 16 + r * 4 + c) * VL;
+                        float s = 0;
+                        for (int l = 0; l < VL; l++) {
+                            s += acc[base + l];
+                        }
+                        out[o + 4 * (jt + jj) + c] = s;
                     }
-                    out[outOff + (gi * kg + ko) * crs + j] = s;
                 }
             }
         }
