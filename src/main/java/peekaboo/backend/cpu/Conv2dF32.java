@@ -108,6 +108,38 @@ public final class Conv2dF32 {
                 g.groups());
     }
 
+    /**
+     * Group gi's weights of {@link #inputGradAsForward} as op(A) [c/groups, (k/groups)*r*s], packed straight
+     * from w (the values of {@link #flippedWeights} without writing them out).
+     */
+    static SgemmDriver.PackA flippedA(ConvShape g, float[] w, int wOff, int gi) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int taps = g.r() * g.s();
+        return (i0, mc, k0, kc, dst, dstOff) -> {
+            for (int ir = 0; ir < mc; ir += SgemmKernel.MR) {
+                int base = dstOff + ir * kc;
+                for (int i = 0; i < SgemmKernel.MR; i++) {
+                    if (ir + i >= mc) {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * SgemmKernel.MR + i] = 0f;
+                        }
+                        continue;
+                    }
+                    int ci = i0 + ir + i;
+                    // column k0 + p is (ko, t): w[ko][ci][taps - 1 - t]
+                    for (int p = 0, ko = k0 / taps, t = k0 % taps; p < kc; p++) {
+                        dst[base + p * SgemmKernel.MR + i] = w[wOff + ((gi * kg + ko) * cg + ci) * taps + taps - 1 - t];
+                        if (++t == taps) {
+                            t = 0;
+                            ko++;
+                        }
+                    }
+                }
+            }
+        };
+    }
+
     /** The weights of {@link #inputGradAsForward}: wf[gi][ci][ko][r-1-ty][s-1-tx] = w[gi][ko][ci][ty][tx]. */
     static float[] flippedWeights(ConvShape g, float[] w, int wOff) {
         int cg = g.cPerGroup();

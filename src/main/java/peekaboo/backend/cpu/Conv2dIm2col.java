@@ -89,17 +89,31 @@ final class Conv2dIm2col {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
-        long patchFloats = (long) g.cPerGroup() * g.r() * g.s() * imagesPerChunk(g) * g.outH() * g.outW();
-        if (patchFloats <= SparseRows.PATCH_MAX_FLOATS
-                && SparseRows.density(w, wOff, g.weightSize()) <= SparseRows.PATCH_MAX_DENSITY) {
+        if (sparseForward(g, w, wOff)) {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }
+        int kg = g.kPerGroup();
+        int crs = g.cPerGroup() * g.r() * g.s();
+        forward(g, x, xOff, gi -> SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs), bias, biasOff, y, yOff);
+    }
+
+    /** Whether the forward takes the sparse kernel (a small, mostly pruned layer). */
+    private static boolean sparseForward(ConvShape g, float[] w, int wOff) {
+        long patchFloats = (long) g.cPerGroup() * g.r() * g.s() * imagesPerChunk(g) * g.outH() * g.outW();
+        return patchFloats <= SparseRows.PATCH_MAX_FLOATS
+                && SparseRows.density(w, wOff, g.weightSize()) <= SparseRows.PATCH_MAX_DENSITY;
+    }
+
+    /** The dense forward, with group gi's weights [kg, crs] read through weights.apply(gi). */
+    private static void forward(ConvShape g, float[] x, int xOff, java.util.function.IntFunction<SgemmDriver.PackA> weights,
+            float[] bias, int biasOff, float[] y, int yOff) {
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
         PaddedPatches patches = new PaddedPatches(g, nb);
+        SgemmDriver.PackedA[] packed = packOnce(g.groups(), kg, crs, weights);
         forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p;
             Workspace ws = WORKSPACE.get();
@@ -107,12 +121,11 @@ final class Conv2dIm2col {
             float[] out = b1 - b0 == 1 ? null : ws.rows(kg * cols);
             for (int gi = 0; gi < g.groups(); gi++) {
                 patches.load(x, xOff, b0, b1, gi, xp);
-                SgemmDriver.PackA weights = SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs);
                 SgemmDriver.PackB patchMatrix = patches.asB(xp);
                 if (out == null) {
-                    gemm(parallel, kg, cols, crs, weights, patchMatrix, y, yOff + (b0 * g.k() + gi * kg) * p, p, false);
+                    gemm(parallel, packed[gi], cols, patchMatrix, y, yOff + (b0 * g.k() + gi * kg) * p, p);
                 } else {
-                    gemm(parallel, kg, cols, crs, weights, patchMatrix, out, 0, cols, false);
+                    gemm(parallel, packed[gi], cols, patchMatrix, out, 0, cols);
                     scatterRows(out, cols, y, yOff + gi * kg * p, g.k() * p, b0, b1, kg, p);
                 }
                 if (bias != null) {
@@ -122,6 +135,31 @@ final class Conv2dIm2col {
                 }
             }
         });
+    }
+
+    /**
+     * Each group's op(A) (m x k) packed once for all of the call's chunks; the first group's buffer is
+     * kept per calling thread (a layer's weights: up to 9 MB, allocated and zeroed anew at every call otherwise).
+     */
+    private static SgemmDriver.PackedA[] packOnce(int groups, int m, int k,
+            java.util.function.IntFunction<SgemmDriver.PackA> source) {
+        SgemmDriver.PackedA[] packed = new SgemmDriver.PackedA[groups];
+        for (int gi = 0; gi < groups; gi++) {
+            packed[gi] = new SgemmDriver.PackedA(m, k, source.apply(gi), gi == 0 ? PACKED.get()[0] : null);
+        }
+        PACKED.get()[0] = packed[0].data;
+        return packed;
+    }
+
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[1][]);
+
+    private static void gemm(boolean parallel, SgemmDriver.PackedA a, int n, SgemmDriver.PackB pb, float[] c,
+            int cOff, int ldc) {
+        if (parallel) {
+            SgemmDriver.gemm(a, n, pb, c, cOff, ldc, false);
+        } else {
+            SgemmDriver.gemmRange(0, n, a, pb, c, cOff, ldc, false);
+        }
     }
 
     /**
@@ -183,8 +221,12 @@ final class Conv2dIm2col {
 
     static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
         if (Conv2dF32.inputGradIsForward(g)) { // no col2im: the patches of dy, packed like the forward's
-            forward(Conv2dF32.inputGradAsForward(g), dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0,
-                    dx, dxOff);
+            ConvShape f = Conv2dF32.inputGradAsForward(g);
+            if (sparseForward(f, w, wOff)) { // the flipped weights have the same density
+                forwardSparse(f, dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
+            } else {
+                forward(f, dy, dyOff, gi -> Conv2dF32.flippedA(g, w, wOff, gi), null, 0, dx, dxOff);
+            }
             return;
         }
         int p = g.outH() * g.outW();
@@ -192,6 +234,9 @@ final class Conv2dIm2col {
         int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
         PaddedPatches patches = new PaddedPatches(g, nb);
+        // W for group gi is [kg, crs] row-major: op(A) = W^T is crs x kg
+        SgemmDriver.PackedA[] packed = packOnce(g.groups(), crs, kg,
+                gi -> SgemmDriver.matrixA(true, w, wOff + gi * kg * crs, crs));
         forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p;
             Workspace ws = WORKSPACE.get();
@@ -200,9 +245,7 @@ final class Conv2dIm2col {
             float[] dxp = ws.padded(patches.bufferSize(nb));
             for (int gi = 0; gi < g.groups(); gi++) {
                 gatherRows(dy, dyOff + gi * kg * p, g.k() * p, b0, b1, kg, p, grads, cols);
-                // W for group gi is [kg, crs] row-major: op(A) = W^T is crs x kg
-                gemm(parallel, crs, cols, kg, SgemmDriver.matrixA(true, w, wOff + gi * kg * crs, crs),
-                        SgemmDriver.matrixB(false, grads, 0, cols), dcols, 0, cols, false);
+                gemm(parallel, packed[gi], cols, SgemmDriver.matrixB(false, grads, 0, cols), dcols, 0, cols);
                 Arrays.fill(dxp, 0, patches.bufferSize(b1 - b0), 0f);
                 patches.scatterAdd(dcols, cols, cols, dxp);
                 patches.store(dxp, b0, b1, gi, dx, dxOff);

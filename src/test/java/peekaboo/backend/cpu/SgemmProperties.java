@@ -38,6 +38,39 @@ class SgemmProperties {
         }
     }
 
+    /**
+     * op(A) packed once (PackedA, as conv layers share their weights across chunks) gives the same bits
+     * as packing it block by block, in either transposition, across k blocks (KC = 512) and m blocks.
+     */
+    @Property(tries = 40, seed = "44")
+    void prePackedAMatchesPackingPerBlock(@ForAll @IntRange(min = 1, max = 300) int m,
+            @ForAll @IntRange(min = 1, max = 200) int n, @ForAll @IntRange(min = 1, max = 1300) int k,
+            @ForAll boolean transA, @ForAll boolean accumulate, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int lda = (transA ? m : k) + 2;
+        float[] a = new float[(transA ? k : m) * lda];
+        float[] b = new float[k * n];
+        float[] c0 = new float[m * n];
+        for (float[] v : new float[][] {a, b, c0}) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+        }
+        float[] expected = c0.clone();
+        SgemmDriver.gemm(m, n, k, SgemmDriver.matrixA(transA, a, 0, lda), SgemmDriver.matrixB(false, b, 0, n),
+                expected, 0, n, accumulate);
+        float[] reuse = new float[rnd.nextBoolean() ? 0 : 20 * 1300 * 8]; // a kept buffer, large enough or not
+        SgemmDriver.PackedA packed = new SgemmDriver.PackedA(m, k, SgemmDriver.matrixA(transA, a, 0, lda), reuse);
+        float[] parallel = c0.clone();
+        SgemmDriver.gemm(packed, n, SgemmDriver.matrixB(false, b, 0, n), parallel, 0, n, accumulate);
+        float[] single = c0.clone();
+        SgemmDriver.gemmRange(0, n, packed, SgemmDriver.matrixB(false, b, 0, n), single, 0, n, accumulate);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(parallel[i]), "gemm, entry " + i);
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(single[i]), "gemmRange, entry " + i);
+        }
+    }
+
     @Test
     void publicEntryPointUsesSelectedPath() {
         float[] a = {1, 2, 3, 4};
