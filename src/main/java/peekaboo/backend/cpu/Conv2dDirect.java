@@ -29,8 +29,15 @@ final class Conv2dDirect {
     }
 
     static boolean supports(ConvShape g) {
-        return g.strideH() == 1 && g.strideW() == 1;
+        return g.strideH() == 1 && g.strideW() == 1 || STRIDED && (g.r() - 1) * g.dilH() + 1 >= g.strideH()
+                && (g.s() - 1) * g.dilW() + 1 >= g.strideW();
     }
+
+    /**
+     * Strided layers whose taps read every phase plane take the direct path too (a 1x1 stride-2 layer
+     * would copy four planes to read one; -Dpeekaboo.conv.stridedDirect=false: the patch path).
+     */
+    static boolean STRIDED = !"false".equals(System.getProperty("peekaboo.conv.stridedDirect"));
 
     static boolean supportsInputGrad(ConvShape g) {
         return Conv2dF32.inputGradIsForward(g);
@@ -69,29 +76,47 @@ final class Conv2dDirect {
         float[] acc(int size) {
             return acc.length >= size ? acc : (acc = new float[size]);
         }
+
+        float[] row = new float[0];
+
+        float[] row(int size) {
+            return row.length >= size ? row : (row = new float[size]);
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
     private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Geometry of the padded image and the virtual output grid. */
-    private record Padded(int hp, int wp, int q, int size, int[] offs) {
+    /**
+     * Geometry of the padded image and the virtual output grid. At stride s > 1 each channel of the padded
+     * image is stored as s x s phase planes (plane (py, px) holds the padded pixels (s*i + py, s*j + px)), so
+     * that output row oy of tap (ty, tx) reads the contiguous run plane(ty % s, tx % s)[oy + ty / s][tx / s ..]:
+     * the virtual grid is q = oy*wq + ox with wq the planes' width (at stride 1: one plane, wq = Wp).
+     */
+    private record Padded(int hp, int wp, int hq, int wq, int q, int size, int[] offs) {
         static Padded of(ConvShape g, int qUnit) {
+            int sh = g.strideH();
+            int sw = g.strideW();
             int hp = g.h() + 2 * g.padH();
             int wp = g.w() + 2 * g.padW();
-            int q = SgemmDriver.roundUp(g.outH() * wp, qUnit);
+            int hq = (hp + sh - 1) / sh;
+            int wq = (wp + sw - 1) / sw;
+            int plane = hq * wq;
+            int q = SgemmDriver.roundUp(g.outH() * wq, qUnit);
             int cg = g.cPerGroup();
             int[] offs = new int[cg * g.r() * g.s()];
             for (int ci = 0, i = 0; ci < cg; ci++) {
                 for (int ty = 0; ty < g.r(); ty++) {
                     for (int tx = 0; tx < g.s(); tx++, i++) {
-                        offs[i] = ci * hp * wp + ty * g.dilH() * wp + tx * g.dilW();
+                        int dy = ty * g.dilH();
+                        int dx = tx * g.dilW();
+                        offs[i] = (ci * sh * sw + (dy % sh) * sw + dx % sw) * plane + (dy / sh) * wq + dx / sw;
                     }
                 }
             }
             // reads reach offs[last] + q; keep that inside the buffer
-            int size = Math.max(cg * hp * wp, offs[offs.length - 1] + q) + NR;
-            return new Padded(hp, wp, q, size, offs);
+            int size = Math.max(cg * sh * sw * plane, offs[offs.length - 1] + q) + NR;
+            return new Padded(hp, wp, hq, wq, q, size, offs);
         }
     }
 
@@ -110,11 +135,51 @@ final class Conv2dDirect {
             int xpOff) {
         int h = g.h();
         int w = g.w();
+        int sh = g.strideH();
+        int sw = g.strideW();
+        if (sh == 1 && sw == 1) {
+            for (int ci = 0; ci < g.cPerGroup(); ci++) {
+                int dst = xpOff + ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
+                int src = xOff + ci * h * w;
+                for (int iy = 0; iy < h; iy++) {
+                    PabKernels.Quantizing.copy(q, x, src + iy * w, xp, dst + iy * pd.wp(), w);
+                }
+            }
+            return;
+        }
+        // phase planes: each input row is (quantised and) split over the sw planes of its row phase
+        int plane = pd.hq() * pd.wq();
+        float[] row = q == null ? x : WORKSPACE.get().row(w);
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            int dst = xpOff + ci * pd.hp() * pd.wp() + g.padH() * pd.wp() + g.padW();
-            int src = xOff + ci * h * w;
+            int chan = xpOff + ci * sh * sw * plane;
             for (int iy = 0; iy < h; iy++) {
-                PabKernels.Quantizing.copy(q, x, src + iy * w, xp, dst + iy * pd.wp(), w);
+                int src = xOff + (ci * h + iy) * w;
+                if (q != null) {
+                    q.copy(x, src, row, 0, w);
+                    src = 0;
+                }
+                int py = iy + g.padH();
+                int rowBase = chan + (py % sh) * sw * plane + (py / sh) * pd.wq();
+                if (sw == 2) { // both phases in one loop over pairs: a loop per phase ran at ~4 cycles an element
+                    int e = rowBase + (g.padW() & 1) * plane + g.padW() / 2; // where column 0 goes
+                    int o = rowBase + ((g.padW() + 1) & 1) * plane + (g.padW() + 1) / 2; // column 1
+                    int pairs = w / 2;
+                    for (int j = 0; j < pairs; j++) {
+                        xp[e + j] = row[src + 2 * j];
+                        xp[o + j] = row[src + 2 * j + 1];
+                    }
+                    if ((w & 1) != 0) {
+                        xp[e + pairs] = row[src + w - 1];
+                    }
+                    continue;
+                }
+                for (int phase = 0; phase < sw; phase++) { // input columns ix with (ix + padW) % sw == phase
+                    int ix = Math.floorMod(phase - g.padW(), sw);
+                    int d = rowBase + phase * plane + (ix + g.padW()) / sw;
+                    for (; ix < w; ix += sw, d++) {
+                        xp[d] = row[src + ix];
+                    }
+                }
             }
         }
     }
@@ -145,9 +210,9 @@ final class Conv2dDirect {
         // columns, copied out afterwards).
         int rowTile = SgemmDriver.roundUp(ow, NR);
         boolean rowPairs = ow == VL && oh % 2 == 0;
-        boolean byRows = rowPairs || (long) (rowTile - ow) * pd.wp() <= (long) (pd.wp() - ow) * rowTile;
+        boolean byRows = rowPairs || (long) (rowTile - ow) * pd.wq() <= (long) (pd.wq() - ow) * rowTile;
         int rowStep = rowPairs ? 2 : 1;
-        int second = rowPairs ? pd.wp() : VL;
+        int second = rowPairs ? pd.wq() : VL;
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(g.n() * g.groups(), task -> {
             int b = task / g.groups();
@@ -167,7 +232,7 @@ final class Conv2dDirect {
                         int mr = Math.min(MR, kg - ir);
                         for (int oy = 0; oy < oh; oy += rowStep) {
                             for (int ox = 0; ox < ow; ox += NR) {
-                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wp() + ox, second, pd.offs(), pc,
+                                SgemmKernel.kernelIndexed(kc, a, ai, xp, oy * pd.wq() + ox, second, pd.offs(), pc,
                                         ws.tile);
                                 SgemmKernel.merge(ws.tile, y, yo + ir * p + oy * ow + ox, p, pc > 0, mr,
                                         Math.min(NR, rowStep * ow - ox));
@@ -199,7 +264,7 @@ final class Conv2dDirect {
             float bv = bias == null ? 0f : bias[biasOff + ko];
             int d = yo + ko * oh * ow;
             for (int oy = 0; oy < oh; oy++, d += ow) {
-                int src = ko * pd.q() + oy * pd.wp();
+                int src = ko * pd.q() + oy * pd.wq();
                 for (int ox = 0; ox < ow; ox++) {
                     y[d + ox] = yv[src + ox] + bv;
                 }
@@ -273,7 +338,7 @@ final class Conv2dDirect {
         boolean dyInPlace = rowsOfVL && qdy == null;
         int count = rowsOfVL ? oh : pd.q() / VL;
         int dyStep = VL;
-        int xpStep = rowsOfVL ? pd.wp() : VL;
+        int xpStep = rowsOfVL ? pd.wq() : VL;
         // a fixed split of the images into a few blocks per thread, each with its own partial sum, handed
         // to threads one at a time: balanced, and the sums do not depend on which thread took a block
         int chunks = Math.min(g.n(), Parallel.threads() * BLOCKS_PER_THREAD);
@@ -310,7 +375,7 @@ final class Conv2dDirect {
                         for (int ko = 0; ko < kg; ko++) {
                             for (int oy = 0; oy < oh; oy++) {
                                 PabKernels.Quantizing.copy(qdy, dy, dyOff + ((b * g.k() + gi * kg + ko) * oh + oy) * ow,
-                                        dyv, im * dyImage + ko * dyRow + oy * pd.wp(), ow);
+                                        dyv, im * dyImage + ko * dyRow + oy * pd.wq(), ow);
                             }
                         }
                     }

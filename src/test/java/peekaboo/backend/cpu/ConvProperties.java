@@ -83,6 +83,31 @@ class ConvProperties {
                 new ConvShape(n, c * groups, h, w, k * groups, 3, 3, 1, 1, 1, 1, 1, 1, groups));
     }
 
+    /**
+     * Strided layers with at least 16x16 outputs take the direct path on phase planes (forward, and the
+     * weight gradient of small layers); dilation, padding and odd sizes move the taps across the planes.
+     */
+    @Property(tries = 40, seed = "51")
+    void stridedFloat32MatchesReference(@ForAll("stridedShapes") ConvShape g, @ForAll long seed, @ForAll boolean pruned) {
+        checkF32(g, seed, pruned ? 0.85 : 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> stridedShapes() {
+        Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(6);
+        return Combinators.combine(Arbitraries.integers().between(1, 12), Arbitraries.integers().between(1, 5),
+                Arbitraries.integers().between(1, 20), Arbitraries.integers().between(32, 41),
+                Arbitraries.integers().between(32, 41), geo).as((n, c, k, h, w, q) -> {
+                    int strideH = 2 + (q[0] == 2 ? 1 : 0) * (q[1] == 0 ? 1 : 0);
+                    int strideW = q[1] == 2 ? 3 - strideH % 2 : strideH;
+                    int dil = 1 + (q[2] == 2 ? 1 : 0);
+                    int r = 1 + q[3];
+                    int groups = q[4] == 2 ? 2 : 1;
+                    return new ConvShape(n, c * groups, h, w, k * groups, r, r, strideH, strideW, q[5], q[5] == 2 ? 1 : q[5],
+                            dil, dil, groups);
+                });
+    }
+
     @Provide
     Arbitrary<ConvShape> layerShapes() {
         return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 4),
