@@ -29,8 +29,7 @@ final class Conv2dDirect {
     }
 
     static boolean supports(ConvShape g) {
-        return g.strideH() == 1 && g.strideW() == 1 || STRIDED && (g.r() - 1) * g.dilH() + 1 >= g.strideH()
-                && (g.s() - 1) * g.dilW() + 1 >= g.strideW();
+        return g.strideH() == 1 && g.strideW() == 1 || STRIDED && PaddedPatches.phasesPay(g);
     }
 
     /**
@@ -160,26 +159,7 @@ final class Conv2dDirect {
                 }
                 int py = iy + g.padH();
                 int rowBase = chan + (py % sh) * sw * plane + (py / sh) * pd.wq();
-                if (sw == 2) { // both phases in one loop over pairs: a loop per phase ran at ~4 cycles an element
-                    int e = rowBase + (g.padW() & 1) * plane + g.padW() / 2; // where column 0 goes
-                    int o = rowBase + ((g.padW() + 1) & 1) * plane + (g.padW() + 1) / 2; // column 1
-                    int pairs = w / 2;
-                    for (int j = 0; j < pairs; j++) {
-                        xp[e + j] = row[src + 2 * j];
-                        xp[o + j] = row[src + 2 * j + 1];
-                    }
-                    if ((w & 1) != 0) {
-                        xp[e + pairs] = row[src + w - 1];
-                    }
-                    continue;
-                }
-                for (int phase = 0; phase < sw; phase++) { // input columns ix with (ix + padW) % sw == phase
-                    int ix = Math.floorMod(phase - g.padW(), sw);
-                    int d = rowBase + phase * plane + (ix + g.padW()) / sw;
-                    for (; ix < w; ix += sw, d++) {
-                        xp[d] = row[src + ix];
-                    }
-                }
+                PaddedPatches.splitRow(row, src, w, g.padW(), sw, xp, rowBase, plane);
             }
         }
     }

@@ -112,7 +112,7 @@ final class Conv2dIm2col {
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
-        PaddedPatches patches = new PaddedPatches(g, nb);
+        PaddedPatches patches = new PaddedPatches(g, nb, true);
         SgemmDriver.PackedA[] packed = packOnce(g.groups(), kg, crs, weights);
         forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p;
@@ -174,7 +174,7 @@ final class Conv2dIm2col {
         int crs = g.cPerGroup() * g.r() * g.s();
         int nb = imagesPerChunk(g);
         int ld = SgemmDriver.roundUp(nb * p, SparseRows.TILE); // row stride of the written patch matrix
-        PaddedPatches patches = new PaddedPatches(g, nb);
+        PaddedPatches patches = new PaddedPatches(g, nb, true);
         SparseRows[] sw = new SparseRows[g.groups()];
         for (int gi = 0; gi < g.groups(); gi++) {
             sw[gi] = SparseRows.of(w, wOff + gi * kg * crs, kg, crs, crs, 1, t -> t * ld);
@@ -271,6 +271,8 @@ final class Conv2dIm2col {
         int parts = Math.max(1, Math.min(chunks, Parallel.threads() * Conv2dDirect.BLOCKS_PER_THREAD));
         float[][] partial = new float[parts][];
         boolean parallelGemm = chunks < Parallel.threads();
+        // the plain layout: the transposed packing gathers single pixels, and over phase planes its
+        // taps spread over four planes (64->128 s2 batch 32: 8.1 -> 9.0 ms)
         PaddedPatches patches = new PaddedPatches(g, nb);
         Parallel.RangeBody body = (q0, q1) -> {
             Workspace ws = WORKSPACE.get();

@@ -16,7 +16,8 @@ import peekaboo.backend.ConvShape;
  * <pre>  patches[t][j] = xp[rowOffset[t] + columnOffset[j]]</pre>
  * with rowOffset = ci*Hp*Wp + ty*dilH*Wp + tx*dilW and columnOffset = b*C*Hp*Wp + oy*sH*Wp + ox*sW.
  * The padding is real zeros in xp, so no entry needs a bounds test. Along one output row the
- * columns read xp with step sW: at stride 1 a run of columns is one contiguous vector copy.
+ * columns read xp with step sW: at stride 1 a run of columns is one contiguous vector copy, and so it
+ * is for strided forwards, whose padded images are stored as phase planes (see the constructor).
  *
  * <p>An instance holds the geometry of one call (shared by all threads); the padded buffers are
  * the callers' own. Tails are copied by scalars, not narrower vectors: loading a second
@@ -31,37 +32,96 @@ final class PaddedPatches {
     private final ConvShape g;
     private final int hp;
     private final int wp;
-    /** Floats per image in the padded buffer: (c/groups) * Hp * Wp. */
+    /** Phase planes per channel (1 at stride 1 or in the plain layout) and their size. */
+    private final boolean phases;
+    private final int wq;
+    private final int plane;
+    /** Step in xp between neighbouring columns of an output row: 1, or sW in the plain strided layout. */
+    private final int step;
+    /** Floats per image in the padded buffer. */
     final int imageSize;
     private final int[] rowOffset;
     private final int[] columnOffset;
     /** Columns left on column j's output row, counting j itself. */
     private final int[] runLength;
 
-    /** The geometry for chunks of up to maxImages images of g. */
+    /** The geometry for chunks of up to maxImages images of g, in the plain padded layout. */
     PaddedPatches(ConvShape g, int maxImages) {
+        this(g, maxImages, false);
+    }
+
+    /**
+     * The geometry for chunks of up to maxImages images of g; with phases (strided layers whose taps read
+     * every phase, see {@link #phasesPay}) each padded channel is stored as sH x sW phase planes, plane
+     * (py, px) holding the padded pixels (sH*i + py, sW*j + px). Then patches[t][j] is still
+     * xp[rowOffset[t] + columnOffset[j]], and the columns of an output row are contiguous, as at stride 1.
+     */
+    PaddedPatches(ConvShape g, int maxImages, boolean phases) {
         this.g = g;
+        this.phases = phases && phasesPay(g);
+        int sh = this.phases ? g.strideH() : 1;
+        int sw = this.phases ? g.strideW() : 1;
         this.hp = g.h() + 2 * g.padH();
         this.wp = g.w() + 2 * g.padW();
-        this.imageSize = g.cPerGroup() * hp * wp;
+        int hq = (hp + sh - 1) / sh;
+        this.wq = (wp + sw - 1) / sw;
+        this.plane = hq * wq;
+        this.step = this.phases ? 1 : g.strideW();
+        this.imageSize = g.cPerGroup() * sh * sw * plane;
         rowOffset = new int[g.cPerGroup() * g.r() * g.s()];
         for (int ci = 0, t = 0; ci < g.cPerGroup(); ci++) {
             for (int ty = 0; ty < g.r(); ty++) {
                 for (int tx = 0; tx < g.s(); tx++, t++) {
-                    rowOffset[t] = ci * hp * wp + ty * g.dilH() * wp + tx * g.dilW();
+                    int dy = ty * g.dilH();
+                    int dx = tx * g.dilW();
+                    rowOffset[t] = (ci * sh * sw + (dy % sh) * sw + dx % sw) * plane + (dy / sh) * wq + dx / sw;
                 }
             }
         }
         int oh = g.outH();
         int ow = g.outW();
+        int rowStep = this.phases ? wq : g.strideH() * wp;
         columnOffset = new int[maxImages * oh * ow];
         runLength = new int[columnOffset.length];
         for (int b = 0, j = 0; b < maxImages; b++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++, j++) {
-                    columnOffset[j] = b * imageSize + oy * g.strideH() * wp + ox * g.strideW();
+                    columnOffset[j] = b * imageSize + oy * rowStep + ox * step;
                     runLength[j] = ow - ox;
                 }
+            }
+        }
+    }
+
+    /** Whether a strided layer's taps read every phase plane (a 1x1 stride-2 layer reads one of four). */
+    static boolean phasesPay(ConvShape g) {
+        return (g.strideH() > 1 || g.strideW() > 1) && (g.r() - 1) * g.dilH() + 1 >= g.strideH()
+                && (g.s() - 1) * g.dilW() + 1 >= g.strideW();
+    }
+
+    /**
+     * Input row src[s, s + w) of a channel into its phase planes: the padded row's pixels px (px = ix +
+     * padW) go to xp[rowBase + (px % sw)*plane + px / sw], rowBase the row's start in its first plane.
+     */
+    static void splitRow(float[] src, int s, int w, int padW, int sw, float[] xp, int rowBase, int plane) {
+        if (sw == 2) { // both phases in one loop over pairs: a loop per phase ran at ~4 cycles an element
+            int e = rowBase + (padW & 1) * plane + padW / 2; // where column 0 goes
+            int o = rowBase + ((padW + 1) & 1) * plane + (padW + 1) / 2; // column 1
+            int pairs = w / 2;
+            for (int j = 0; j < pairs; j++) {
+                xp[e + j] = src[s + 2 * j];
+                xp[o + j] = src[s + 2 * j + 1];
+            }
+            if ((w & 1) != 0) {
+                xp[e + pairs] = src[s + w - 1];
+            }
+            return;
+        }
+        for (int phase = 0; phase < sw; phase++) { // input columns ix with (ix + padW) % sw == phase
+            int ix = Math.floorMod(phase - padW, sw);
+            int d = rowBase + phase * plane + (ix + padW) / sw;
+            for (; ix < w; ix += sw, d++) {
+                xp[d] = src[s + ix];
             }
         }
     }
@@ -87,6 +147,8 @@ final class PaddedPatches {
         Arrays.fill(xp, 0, bufferSize(b1 - b0), 0f);
         // with q, each channel plane is quantised whole first: rows of small maps are shorter than a vector
         float[] plane = q == null ? null : new float[h * w];
+        int sh = phases ? g.strideH() : 1;
+        int sw = phases ? g.strideW() : 1;
         for (int b = b0; b < b1; b++) {
             int src = xOff + (b * g.c() + group * cg) * h * w;
             int dst = (b - b0) * imageSize + g.padH() * wp + g.padW();
@@ -99,7 +161,14 @@ final class PaddedPatches {
                     at = 0;
                 }
                 for (int iy = 0; iy < h; iy++, at += w) {
-                    copy(from, at, xp, dst + iy * wp, w);
+                    if (phases) {
+                        int py = iy + g.padH();
+                        int rowBase = (b - b0) * imageSize + (ci * sh * sw + (py % sh) * sw) * this.plane
+                                + (py / sh) * wq;
+                        splitRow(from, at, w, g.padW(), sw, xp, rowBase, this.plane);
+                    } else {
+                        copy(from, at, xp, dst + iy * wp, w);
+                    }
                 }
                 src += h * w;
             }
@@ -115,7 +184,7 @@ final class PaddedPatches {
      * and writes may run up to {@link #SLACK} floats past xp and dst, which must have that room.
      */
     SgemmDriver.PackB asB(float[] xp) {
-        int step = g.strideW();
+        int step = this.step;
         return (k0, kc, j0, nc, dst) -> {
             int[] runSource = new int[NR];
             int[] runStart = new int[NR];
@@ -224,7 +293,7 @@ final class PaddedPatches {
      * garbage, and dst needs {@link #SLACK} floats of room past CRS*ld.
      */
     void rows(float[] xp, int cols, float[] dst, int ld) {
-        int step = g.strideW();
+        int step = this.step;
         for (int t = 0; t < rowOffset.length; t++) {
             int ro = rowOffset[t];
             int d = t * ld;
@@ -275,7 +344,7 @@ final class PaddedPatches {
      * columns) is added onto the padded pixel it was read from. dxp must be zero on entry.
      */
     void scatterAdd(float[] dpatches, int ld, int cols, float[] dxp) {
-        int step = g.strideW();
+        int step = this.step;
         for (int t = 0; t < rowOffset.length; t++) {
             int ro = rowOffset[t];
             int srcRow = t * ld;
@@ -297,6 +366,9 @@ final class PaddedPatches {
 
     /** The interiors of the padded images of dxp, written to channels of group gi of images [b0, b1) of dx. */
     void store(float[] dxp, int b0, int b1, int group, float[] dx, int dxOff) {
+        if (phases) {
+            throw new IllegalStateException("store reads the plain padded layout");
+        }
         int h = g.h();
         int w = g.w();
         int cg = g.cPerGroup();
