@@ -366,19 +366,48 @@ final class PaddedPatches {
 
     /** The interiors of the padded images of dxp, written to channels of group gi of images [b0, b1) of dx. */
     void store(float[] dxp, int b0, int b1, int group, float[] dx, int dxOff) {
-        if (phases) {
-            throw new IllegalStateException("store reads the plain padded layout");
-        }
         int h = g.h();
         int w = g.w();
         int cg = g.cPerGroup();
+        int sh = phases ? g.strideH() : 1;
+        int sw = phases ? g.strideW() : 1;
         for (int b = b0; b < b1; b++) {
             int dst = dxOff + (b * g.c() + group * cg) * h * w;
             int src = (b - b0) * imageSize + g.padH() * wp + g.padW();
             for (int ci = 0; ci < cg; ci++, src += hp * wp) {
                 for (int iy = 0; iy < h; iy++, dst += w) {
-                    copy(dxp, src + iy * wp, dx, dst, w);
+                    if (phases) {
+                        int py = iy + g.padH();
+                        int rowBase = (b - b0) * imageSize + (ci * sh * sw + (py % sh) * sw) * plane + (py / sh) * wq;
+                        mergeRow(dxp, rowBase, plane, g.padW(), sw, dx, dst, w);
+                    } else {
+                        copy(dxp, src + iy * wp, dx, dst, w);
+                    }
                 }
+            }
+        }
+    }
+
+    /** The inverse of {@link #splitRow}: dst[d, d + w) = the row's pixels gathered from its phase planes. */
+    static void mergeRow(float[] xp, int rowBase, int plane, int padW, int sw, float[] dst, int d, int w) {
+        if (sw == 2) {
+            int e = rowBase + (padW & 1) * plane + padW / 2;
+            int o = rowBase + ((padW + 1) & 1) * plane + (padW + 1) / 2;
+            int pairs = w / 2;
+            for (int j = 0; j < pairs; j++) {
+                dst[d + 2 * j] = xp[e + j];
+                dst[d + 2 * j + 1] = xp[o + j];
+            }
+            if ((w & 1) != 0) {
+                dst[d + w - 1] = xp[e + pairs];
+            }
+            return;
+        }
+        for (int phase = 0; phase < sw; phase++) {
+            int ix = Math.floorMod(phase - padW, sw);
+            int s = rowBase + phase * plane + (ix + padW) / sw;
+            for (; ix < w; ix += sw, s++) {
+                dst[d + ix] = xp[s];
             }
         }
     }
