@@ -92,7 +92,7 @@ final class Conv2dDirect {
      * that output row oy of tap (ty, tx) reads the contiguous run plane(ty % s, tx % s)[oy + ty / s][tx / s ..]:
      * the virtual grid is q = oy*wq + ox with wq the planes' width (at stride 1: one plane, wq = Wp).
      */
-    private record Padded(int hp, int wp, int hq, int wq, int q, int size, int[] offs) {
+    record Padded(int hp, int wp, int hq, int wq, int q, int size, int[] offs) {
         static Padded of(ConvShape g, int qUnit) {
             int sh = g.strideH();
             int sw = g.strideW();
@@ -113,8 +113,13 @@ final class Conv2dDirect {
                     }
                 }
             }
-            // reads reach offs[last] + q; keep that inside the buffer
-            int size = Math.max(cg * sh * sw * plane, offs[offs.length - 1] + q) + NR;
+            // reads reach the largest offset + q (over phase planes that is not the last tap's); keep that
+            // inside the buffer
+            int maxOffset = 0;
+            for (int o : offs) {
+                maxOffset = Math.max(maxOffset, o);
+            }
+            int size = Math.max(cg * sh * sw * plane, maxOffset + q) + NR;
             return new Padded(hp, wp, hq, wq, q, size, offs);
         }
     }

@@ -108,6 +108,24 @@ class ConvProperties {
                 });
     }
 
+    /**
+     * The direct path's padded buffer holds every read: each tap's offset plus the virtual grid, also
+     * over phase planes, where the last tap is not the farthest (ResNet-20's pruned 32->64 stride-2
+     * layer read 14 floats past a freshly sized buffer before this held).
+     */
+    @Property(tries = 200, seed = "52")
+    void paddedBufferHoldsEveryRead(@ForAll("stridedShapes") ConvShape big, @ForAll("shapes") ConvShape small,
+            @ForAll boolean useSmall) {
+        ConvShape g = useSmall ? small : big;
+        for (int unit : new int[] {SgemmKernel.NR, SgemmKernel.VL, SparseRows.TILE}) {
+            Conv2dDirect.Padded pd = Conv2dDirect.Padded.of(g, unit);
+            for (int o : pd.offs()) {
+                assertTrue(o >= 0 && o + pd.q() + SgemmKernel.NR <= pd.size(), () -> g + ": offset " + o + ", q " + pd.q()
+                        + ", size " + pd.size());
+            }
+        }
+    }
+
     @Provide
     Arbitrary<ConvShape> layerShapes() {
         return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 4),
