@@ -258,11 +258,30 @@ class BatchNormProperties {
         Tensor w = k.affine ? k.weight().to(DType.F32).to(DType.F64) : null, b = k.affine ? k.bias().to(DType.F32).to(DType.F64) : null;
         Tensor[] d = trainAndGrad(x, w, b, dy), f = trainAndGrad(x.to(DType.F32), w == null ? null : w.to(DType.F32),
                 b == null ? null : b.to(DType.F32), dy.to(DType.F32));
+        // float32 centres x with an error relative to |x|, which normalising divides by sqrt(var + eps): two
+        // close values in a channel (a random [1, 1, 1, 2] case whose values differed by ~0.01) make that
+        // ratio a few hundred, and every output inherits it
+        double condition = 1;
+        for (double[] ch : channels(x)) {
+            double mean = java.util.Arrays.stream(ch).average().orElse(0), var = 0, max = 0;
+            for (double v : ch) {
+                var += (v - mean) * (v - mean) / ch.length;
+                max = Math.max(max, Math.abs(v));
+            }
+            condition = Math.max(condition, max / Math.sqrt(var + EPS));
+        }
         for (int i = 0; i < d.length; i++) {
             assertEquals(DType.F32, f[i].dtype());
             // BN output is O(1); the input gradient scales with 1/sqrt(var) and the number of values per channel
-            TensorGen.assertClose(d[i].toDoubleArray(), f[i].toDoubleArray(), 2e-5 * x.numel() / k.c(), 1e-4, k + " output " + i);
+            TensorGen.assertClose(d[i].toDoubleArray(), f[i].toDoubleArray(), 2e-5 * x.numel() / k.c() * condition, 1e-4,
+                    k + " output " + i + " (condition " + condition + ")");
         }
+    }
+
+    /** The case that failed CI once with a tolerance blind to the channel's conditioning. */
+    @Example
+    void float32TrainingAgreesWithFloat64OnCloseValues() {
+        float32TrainingAgreesWithFloat64(new Case(new int[] {1, 1, 1, 2}, true, -2407963249247721007L));
     }
 
     /** {y, running_mean, running_var, dx, (dweight, dbias)} of one training step with dL/dy = dy. */
