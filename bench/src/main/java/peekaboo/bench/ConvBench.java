@@ -23,7 +23,7 @@ import peekaboo.backend.cpu.Parallel;
  * 32-32-16-1 (stage 2, direct), 64-64-8-1 (stage 3, the patch path).
  *
  * <p>Each pass (forward, inputGrad, weightGrad) is 2*n*k*outH*outW*(c/groups)*r*s flops (bias
- * excluded; setup prints it): 0.6040 GFLOP per op for the three stride-1 layers, 0.3020 for 16-32-32-2,
+ * excluded; setup prints it): 0.6040 GFLOP per op for the three stride-1 layers, 0.3020 for the strided ones,
  * so GFLOP/s = ops/s x that.
  */
 @State(Scope.Benchmark)
@@ -34,7 +34,7 @@ import peekaboo.backend.cpu.Parallel;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class ConvBench {
 
-    @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "64-64-8-1"})
+    @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "32-64-16-2", "64-64-8-1"})
     public String layer;
 
     /**
