@@ -51,19 +51,23 @@ public final class ConvLayersTimer {
             float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
             StringBuilder line = new StringBuilder(String.format("%3d->%-3d %2dx%-2d %dx%d s%d x%d:", g.c(), g.k(), g.h(),
                     g.w(), g.r(), g.s(), g.strideH(), l[7]));
-            for (int op = 0; op < 3; op++) {
-                double[] t = new double[reps];
-                for (int r = -WARMUP; r < reps; r++) {
+            // the three passes alternate call by call, so a slow spell of this VM (single rows swung 2x when
+            // each pass ran its calls in a row) lands on all three alike
+            double[][] t = new double[3][reps];
+            for (int r = -WARMUP; r < reps; r++) {
+                for (int op = 0; op < 3; op++) {
                     long t0 = System.nanoTime();
                     switch (op) {
                         case 0 -> Conv2dF32.forward(g, x, 0, w, 0, null, 0, y, 0);
                         case 1 -> Conv2dF32.inputGrad(g, dy, 0, w, 0, dx, 0);
                         default -> Conv2dF32.weightGrad(g, x, 0, dy, 0, dw, 0);
                     }
-                    if (r >= 0) t[r] = (System.nanoTime() - t0) / 1e9;
+                    if (r >= 0) t[op][r] = (System.nanoTime() - t0) / 1e9;
                 }
-                Arrays.sort(t);
-                double s = t[reps / 2];
+            }
+            for (int op = 0; op < 3; op++) {
+                Arrays.sort(t[op]);
+                double s = t[op][reps / 2];
                 if (!(op == 1 && l[1] == 3)) total += s * l[7]; // the first conv needs no input gradient
                 double gf = g.flops() / s / 1e9;
                 line.append(String.format("  %s %6.2f ms %5.1f GF/s %3.0f%%", names[op], s * 1e3, gf, 100 * gf / peak));
