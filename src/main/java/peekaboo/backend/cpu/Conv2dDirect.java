@@ -297,8 +297,9 @@ final class Conv2dDirect {
     }
 
     /**
-     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 4
-     * blocks of dw as lane-wise partial sums (reduced once at the end), images split over threads.
+     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 6
+     * blocks of dw as lane-wise partial sums (reduced after each pass over the taps), blocks of images
+     * split over threads.
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         weightGrad(g, x, xOff, null, dy, dyOff, null, dw, dwOff);
@@ -314,7 +315,9 @@ final class Conv2dDirect {
         int ow = g.outW();
         int hw = g.h() * g.w();
         int tk = (kg + 3) / 4;
-        int tj = (crs + 3) / 4;
+        int taps = 6; // 4 x 6 blocks of partial sums (SgemmKernel.dotKernel)
+        int tile = 4 * taps; // vectors per block
+        int tj = (crs + taps - 1) / taps;
         Padded pd = Padded.of(g, VL);
         // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart;
         // with qdy, a quantised copy of the image's planes); otherwise dy is copied into the virtual grid
@@ -334,7 +337,7 @@ final class Conv2dDirect {
         int per = Math.max(1, Math.min(maxBlock, WGRAD_DY_BYTES / (4 * 4 * count * dyStep)));
         // tap tiles per pass: the passes' lane-wise partial sums (16 vectors a 4x4 tile, 16x the size of
         // their part of dw) stay in L2 across the block's images; a whole layer's (up to 9 MB) streamed from L3
-        int jb = Math.max(1, Math.min(tj, WGRAD_ACC_BYTES / (tk * 16 * VL * 4)));
+        int jb = Math.max(1, Math.min(tj, WGRAD_ACC_BYTES / (tk * tile * VL * 4)));
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(chunks, ch -> {
@@ -343,7 +346,7 @@ final class Conv2dDirect {
             float[] xp = ws.xp(maxBlock * pd.size());
             float[] dyv = dyInPlace ? dy : ws.yv(maxBlock * dyImage);
             ws.zeroOnce(call, maxBlock * pd.size(), rowsOfVL ? 0 : maxBlock * dyImage);
-            float[] acc = ws.acc(tk * jb * 16 * VL);
+            float[] acc = ws.acc(tk * jb * tile * VL);
             int b0 = (int) ((long) g.n() * ch / chunks);
             int nb = (int) ((long) g.n() * (ch + 1) / chunks) - b0;
             float[] out = ch == 0 ? dw : new float[g.weightSize()];
@@ -368,7 +371,7 @@ final class Conv2dDirect {
                 int dyBase = dyInPlace ? dyOff + (b0 * g.k() + gi * kg) * oh * ow : 0;
                 for (int jt = 0; jt < tj; jt += jb) {
                     int jn = Math.min(jb, tj - jt);
-                    Arrays.fill(acc, 0, tk * jn * 16 * VL, 0f);
+                    Arrays.fill(acc, 0, tk * jn * tile * VL, 0f);
                     for (int s0 = 0; s0 < nb; s0 += per) {
                         int images = Math.min(per, nb - s0);
                         int da = dyBase + s0 * dyImage;
@@ -380,15 +383,16 @@ final class Conv2dDirect {
                             int a2 = da + Math.min(k0 + 2, kg - 1) * dyRow;
                             int a3 = da + Math.min(k0 + 3, kg - 1) * dyRow;
                             for (int jj = 0; jj < jn; jj++) {
-                                int j0 = 4 * (jt + jj);
+                                int j0 = taps * (jt + jj);
+                                int ao = (i * jn + jj) * tile * VL;
                                 SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2,
                                         a3, xp, dx + offs[j0], dx + offs[Math.min(j0 + 1, crs - 1)],
-                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)], acc,
-                                        (i * jn + jj) * 16 * VL);
+                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)],
+                                        dx + offs[Math.min(j0 + 4, crs - 1)], dx + offs[Math.min(j0 + 5, crs - 1)], acc, ao);
                             }
                         }
                     }
-                    reduceTiles(acc, kg, crs, tk, jt, jn, out, outOff + gi * kg * crs);
+                    reduceTiles(acc, kg, crs, tk, taps, jt, jn, out, outOff + gi * kg * crs);
                 }
             }
         });
@@ -406,20 +410,22 @@ final class Conv2dDirect {
 
     /**
      * out[ko][j] = the sum of the VL lanes of the partial-sum vector for (ko, j), for the columns j of tap
-     * tiles [jt, jt + jn); acc holds those tiles for every row tile i at (i*jn + jj)*16 vectors.
+     * tiles [jt, jt + jn) (taps columns each); acc holds those tiles for every row tile i at
+     * (i*jn + jj)*4*taps vectors.
      */
-    private static void reduceTiles(float[] acc, int kg, int crs, int tk, int jt, int jn, float[] out, int outOff) {
+    private static void reduceTiles(float[] acc, int kg, int crs, int tk, int taps, int jt, int jn, float[] out,
+            int outOff) {
         for (int i = 0; i < tk; i++) {
             for (int r = 0; r < 4 && 4 * i + r < kg; r++) {
                 int o = outOff + (4 * i + r) * crs;
                 for (int jj = 0; jj < jn; jj++) {
-                    for (int c = 0; c < 4 && 4 * (jt + jj) + c < crs; c++) {
-                        int base = ((i * jn + jj) * 16 + r * 4 + c) * VL;
+                    for (int c = 0; c < taps && taps * (jt + jj) + c < crs; c++) {
+                        int base = ((i * jn + jj) * 4 * taps + r * taps + c) * VL;
                         float s = 0;
                         for (int l = 0; l < VL; l++) {
                             s += acc[base + l];
                         }
-                        out[o + 4 * (jt + jj) + c] = s;
+                        out[o + taps * (jt + jj) + c] = s;
                     }
                 }
             }

@@ -82,8 +82,10 @@ public final class Conv2dF32 {
     private static final int DIRECT_MIN_PIXELS = Integer.getInteger("peekaboo.conv.directMinPixels", 256);
 
     /**
-     * The direct weight gradient keeps 16 partial-sum lanes per weight (K*CRS*16 floats): it wins while
-     * those stay in cache or a large feature map amortises them.
+     * The direct weight gradient keeps 16 partial-sum lanes per weight: it wins on large feature maps and on
+     * small layers. Since its partial sums are kept per pass over the taps (session 5) it also came close on
+     * ResNet-18's 128->128 16x16 layer, but not past the patch path (20.5-21.6 against 18.0-19.9 ms), so
+     * this rule stays.
      */
     static boolean directWeightGrad(ConvShape g) {
         long lanes = 16L * g.weightSize();
