@@ -319,7 +319,7 @@ final class Conv2dDirect {
         int tile = 4 * taps; // vectors per block
         int tj = (crs + taps - 1) / taps;
         Padded pd = Padded.of(g, VL);
-        // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows Wp apart;
+        // outW == VL: one vector per output row, dy read in place (rows VL apart, xp rows wq apart;
         // with qdy, a quantised copy of the image's planes); otherwise dy is copied into the virtual grid
         // (junk columns zero) and read as one run
         boolean rowsOfVL = ow == VL;
@@ -335,8 +335,8 @@ final class Conv2dDirect {
         int maxBlock = (g.n() + chunks - 1) / chunks;
         // images per kernel call: their four dy rows stay in L1 while the call's tile row sweeps the taps
         int per = Math.max(1, Math.min(maxBlock, WGRAD_DY_BYTES / (4 * 4 * count * dyStep)));
-        // tap tiles per pass: the passes' lane-wise partial sums (16 vectors a 4x4 tile, 16x the size of
-        // their part of dw) stay in L2 across the block's images; a whole layer's (up to 9 MB) streamed from L3
+        // tap tiles per pass: the pass's lane-wise partial sums (24 vectors a 4 x 6 block, 16 floats a weight)
+        // stay in L2 across the block's images; a whole layer's (up to 9 MB) streamed from L3
         int jb = Math.max(1, Math.min(tj, WGRAD_ACC_BYTES / (tk * tile * VL * 4)));
         float[][] partial = new float[chunks][];
         long call = CALLS.incrementAndGet();
