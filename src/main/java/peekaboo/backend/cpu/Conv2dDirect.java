@@ -36,7 +36,7 @@ final class Conv2dDirect {
      * Strided layers whose taps read every phase plane take the direct path too (a 1x1 stride-2 layer
      * would copy four planes to read one; -Dpeekaboo.conv.stridedDirect=false: the patch path).
      */
-    static boolean STRIDED = !"false".equals(System.getProperty("peekaboo.conv.stridedDirect"));
+    private static final boolean STRIDED = !"false".equals(System.getProperty("peekaboo.conv.stridedDirect"));
 
     static boolean supportsInputGrad(ConvShape g) {
         return Conv2dF32.inputGradIsForward(g);
@@ -51,6 +51,8 @@ final class Conv2dDirect {
         float[] xp = new float[0];
         float[] yv = new float[0];
         float[] acc = new float[0];
+        /** One input row, quantised before it is split over phase planes. */
+        float[] row = new float[0];
         final float[] tile = new float[MR * NR];
         /** The call that last zeroed xp and yv; borders and junk columns stay zero within a call. */
         long zeroedFor = -1;
@@ -75,8 +77,6 @@ final class Conv2dDirect {
         float[] acc(int size) {
             return acc.length >= size ? acc : (acc = new float[size]);
         }
-
-        float[] row = new float[0];
 
         float[] row(int size) {
             return row.length >= size ? row : (row = new float[size]);
@@ -107,9 +107,7 @@ final class Conv2dDirect {
             for (int ci = 0, i = 0; ci < cg; ci++) {
                 for (int ty = 0; ty < g.r(); ty++) {
                     for (int tx = 0; tx < g.s(); tx++, i++) {
-                        int dy = ty * g.dilH();
-                        int dx = tx * g.dilW();
-                        offs[i] = (ci * sh * sw + (dy % sh) * sw + dx % sw) * plane + (dy / sh) * wq + dx / sw;
+                        offs[i] = PaddedPatches.phaseOffset(ci, ty * g.dilH(), tx * g.dilW(), sh, sw, plane, wq);
                     }
                 }
             }
@@ -155,15 +153,13 @@ final class Conv2dDirect {
         int plane = pd.hq() * pd.wq();
         float[] row = q == null ? x : WORKSPACE.get().row(w);
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            int chan = xpOff + ci * sh * sw * plane;
             for (int iy = 0; iy < h; iy++) {
                 int src = xOff + (ci * h + iy) * w;
                 if (q != null) {
                     q.copy(x, src, row, 0, w);
                     src = 0;
                 }
-                int py = iy + g.padH();
-                int rowBase = chan + (py % sh) * sw * plane + (py / sh) * pd.wq();
+                int rowBase = xpOff + PaddedPatches.phaseOffset(ci, iy + g.padH(), 0, sh, sw, plane, pd.wq());
                 PaddedPatches.splitRow(row, src, w, g.padW(), sw, xp, rowBase, plane);
             }
         }
@@ -403,10 +399,10 @@ final class Conv2dDirect {
     static final int BLOCKS_PER_THREAD = 4;
 
     /** Budget for the four dy rows of one weight-gradient kernel call (L1 is 32 KB here). */
-    static int WGRAD_DY_BYTES = Integer.getInteger("peekaboo.wgrad.dyBytes", 16 * 1024);
+    private static final int WGRAD_DY_BYTES = Integer.getInteger("peekaboo.wgrad.dyBytes", 16 * 1024);
 
     /** Budget for the partial sums of one pass over the tap tiles (L2 is 1 MB here). */
-    static int WGRAD_ACC_BYTES = Integer.getInteger("peekaboo.wgrad.accBytes", 256 * 1024);
+    private static final int WGRAD_ACC_BYTES = Integer.getInteger("peekaboo.wgrad.accBytes", 256 * 1024);
 
     /**
      * out[ko][j] = the sum of the VL lanes of the partial-sum vector for (ko, j), for the columns j of tap

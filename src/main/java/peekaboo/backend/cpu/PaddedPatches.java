@@ -32,7 +32,7 @@ final class PaddedPatches {
     private final ConvShape g;
     private final int hp;
     private final int wp;
-    /** Phase planes per channel (1 at stride 1 or in the plain layout) and their size. */
+    /** Whether channels are stored as phase planes (see the constructor); the planes' width and size. */
     private final boolean phases;
     private final int wq;
     private final int plane;
@@ -72,9 +72,7 @@ final class PaddedPatches {
         for (int ci = 0, t = 0; ci < g.cPerGroup(); ci++) {
             for (int ty = 0; ty < g.r(); ty++) {
                 for (int tx = 0; tx < g.s(); tx++, t++) {
-                    int dy = ty * g.dilH();
-                    int dx = tx * g.dilW();
-                    rowOffset[t] = (ci * sh * sw + (dy % sh) * sw + dx % sw) * plane + (dy / sh) * wq + dx / sw;
+                    rowOffset[t] = phaseOffset(ci, ty * g.dilH(), tx * g.dilW(), sh, sw, plane, wq);
                 }
             }
         }
@@ -91,6 +89,15 @@ final class PaddedPatches {
                 }
             }
         }
+    }
+
+    /**
+     * Where padded pixel (py, px) of channel ci sits when each channel is stored as sh x sw phase planes
+     * of plane floats, wq wide: in plane (py % sh, px % sw), at row py / sh and column px / sw (at stride
+     * 1, the plain layout ci*Hp*Wp + py*Wp + px).
+     */
+    static int phaseOffset(int ci, int py, int px, int sh, int sw, int plane, int wq) {
+        return (ci * sh * sw + (py % sh) * sw + px % sw) * plane + (py / sh) * wq + px / sw;
     }
 
     /** Whether a strided layer's taps read every phase plane (a 1x1 stride-2 layer reads one of four). */
@@ -145,8 +152,8 @@ final class PaddedPatches {
         int w = g.w();
         int cg = g.cPerGroup();
         Arrays.fill(xp, 0, bufferSize(b1 - b0), 0f);
-        // with q, each channel plane is quantised whole first: rows of small maps are shorter than a vector
-        float[] plane = q == null ? null : new float[h * w];
+        // with q, each channel is quantised whole first: rows of small maps are shorter than a vector
+        float[] quantised = q == null ? null : new float[h * w];
         int sh = phases ? g.strideH() : 1;
         int sw = phases ? g.strideW() : 1;
         for (int b = b0; b < b1; b++) {
@@ -156,16 +163,14 @@ final class PaddedPatches {
                 float[] from = x;
                 int at = src;
                 if (q != null) {
-                    q.copy(x, src, plane, 0, h * w);
-                    from = plane;
+                    q.copy(x, src, quantised, 0, h * w);
+                    from = quantised;
                     at = 0;
                 }
                 for (int iy = 0; iy < h; iy++, at += w) {
                     if (phases) {
-                        int py = iy + g.padH();
-                        int rowBase = (b - b0) * imageSize + (ci * sh * sw + (py % sh) * sw) * this.plane
-                                + (py / sh) * wq;
-                        splitRow(from, at, w, g.padW(), sw, xp, rowBase, this.plane);
+                        int rowBase = (b - b0) * imageSize + phaseOffset(ci, iy + g.padH(), 0, sh, sw, plane, wq);
+                        splitRow(from, at, w, g.padW(), sw, xp, rowBase, plane);
                     } else {
                         copy(from, at, xp, dst + iy * wp, w);
                     }
@@ -377,8 +382,7 @@ final class PaddedPatches {
             for (int ci = 0; ci < cg; ci++, src += hp * wp) {
                 for (int iy = 0; iy < h; iy++, dst += w) {
                     if (phases) {
-                        int py = iy + g.padH();
-                        int rowBase = (b - b0) * imageSize + (ci * sh * sw + (py % sh) * sw) * plane + (py / sh) * wq;
+                        int rowBase = (b - b0) * imageSize + phaseOffset(ci, iy + g.padH(), 0, sh, sw, plane, wq);
                         mergeRow(dxp, rowBase, plane, g.padW(), sw, dx, dst, w);
                     } else {
                         copy(dxp, src + iy * wp, dx, dst, w);

@@ -45,9 +45,8 @@ final class SgemmDriver {
             this.mPad = roundUp(m, MR);
             this.data = reuse != null && reuse.length >= mPad * k ? reuse : new float[mPad * k];
             int panels = mPad / MR;
-            Runnable all = () -> packPanels(source, 0, panels);
             if ((long) mPad * k < PARALLEL_MIN_WORK || Parallel.threads() == 1) {
-                all.run();
+                packPanels(source, 0, panels);
             } else {
                 Parallel.forRange(panels, (p0, p1) -> packPanels(source, p0, p1));
             }
@@ -100,38 +99,29 @@ final class SgemmDriver {
      */
     static void gemm(int m, int n, int k, PackA pa, PackB pb, float[] c, int cOff, int ldc,
             boolean accumulate) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (Parallel.threads() == 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
-            gemmRange(0, m, 0, n, k, pa, pb, c, cOff, ldc, accumulate);
-        } else if (n >= m) {
-            int panels = (n + NR - 1) / NR;
-            Parallel.forRange(panels, (p0, p1) -> gemmRange(0, m, p0 * NR, Math.min(n, p1 * NR), k,
-                    pa, pb, c, cOff, ldc, accumulate));
-        } else {
-            int panels = (m + MR - 1) / MR;
-            Parallel.forRange(panels, (p0, p1) -> gemmRange(p0 * MR, Math.min(m, p1 * MR), 0, n, k,
-                    pa, pb, c, cOff, ldc, accumulate));
-        }
+        gemm(m, n, k, pa, null, pb, c, cOff, ldc, accumulate);
     }
 
     /** {@link #gemm} with op(A) packed beforehand. */
     static void gemm(PackedA a, int n, PackB pb, float[] c, int cOff, int ldc, boolean accumulate) {
-        int m = a.m;
-        int k = a.k;
+        gemm(a.m, n, a.k, null, a, pb, c, cOff, ldc, accumulate);
+    }
+
+    /** The split over threads; op(A) from pa, or packed. */
+    private static void gemm(int m, int n, int k, PackA pa, PackedA packed, PackB pb, float[] c, int cOff,
+            int ldc, boolean accumulate) {
         if (m == 0 || n == 0) {
             return;
         }
         if (Parallel.threads() == 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
-            gemmRange(0, m, 0, n, 0, k, null, a, pb, c, cOff, ldc, accumulate);
+            gemmRange(0, m, 0, n, 0, k, pa, packed, pb, c, cOff, ldc, accumulate);
         } else if (n >= m) {
             int panels = (n + NR - 1) / NR;
-            Parallel.forRange(panels, (p0, p1) -> gemmRange(0, m, p0 * NR, Math.min(n, p1 * NR), 0, k, null, a,
+            Parallel.forRange(panels, (p0, p1) -> gemmRange(0, m, p0 * NR, Math.min(n, p1 * NR), 0, k, pa, packed,
                     pb, c, cOff, ldc, accumulate));
         } else {
             int panels = (m + MR - 1) / MR;
-            Parallel.forRange(panels, (p0, p1) -> gemmRange(p0 * MR, Math.min(m, p1 * MR), 0, n, 0, k, null, a,
+            Parallel.forRange(panels, (p0, p1) -> gemmRange(p0 * MR, Math.min(m, p1 * MR), 0, n, 0, k, pa, packed,
                     pb, c, cOff, ldc, accumulate));
         }
     }
