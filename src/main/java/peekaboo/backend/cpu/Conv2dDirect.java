@@ -172,6 +172,10 @@ final class Conv2dDirect {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }
+        if (Conv2dWinogradRows.supports(g)) {
+            Conv2dWinogradRows.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            return;
+        }
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int crs = cg * g.r() * g.s();

@@ -109,6 +109,35 @@ class ConvProperties {
     }
 
     /**
+     * Dense layers with three kernel rows at stride 1 whose output rows fill whole tiles take F(2, 3)
+     * along the rows (Conv2dWinogradRows), forward and input gradient: odd heights, padding 0 to 2,
+     * one or three column taps, column dilation, groups and bias move the transformed rows around.
+     */
+    @Property(tries = 40, seed = "53")
+    void winogradRowsFloat32MatchesReference(@ForAll("winogradShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dWinogradRows.supports(g), () -> g + " should take the Winograd rows");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> winogradShapes() {
+        Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(5);
+        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 40),
+                Arbitraries.integers().between(1, 40), Arbitraries.integers().between(1, 21), geo).as((n, c, k, rows, q) -> {
+                    int groups = q[4] == 2 && c % 2 == 0 && k % 2 == 0 ? 2 : 1;
+                    int s = q[2] == 0 ? 1 : 3;
+                    int dilW = q[3] == 2 ? 2 : 1;
+                    int ow = q[3] == 0 ? SgemmKernel.VL : SgemmKernel.NR * (q[3] == 1 ? 1 : 2);
+                    int oh = ow == SgemmKernel.VL ? 4 * (1 + rows % 5) : rows;
+                    int padH = Math.min(q[0], (oh + 1) / 2);
+                    int padW = Math.min(q[1], dilW * (s - 1));
+                    int h = oh - 2 * padH + 2;
+                    int w = ow - 2 * padW + dilW * (s - 1);
+                    return new ConvShape(n, c, h, w, k, 3, s, 1, 1, padH, padW, 1, dilW, groups);
+                });
+    }
+
+    /**
      * The direct path's padded buffer holds every read: each tap's offset plus the virtual grid, also
      * over phase planes, where the last tap is not the farthest (ResNet-20's pruned 32->64 stride-2
      * layer read 14 floats past a freshly sized buffer before this held).
