@@ -403,17 +403,17 @@ final class Conv2dDirect {
     static final int BLOCKS_PER_THREAD = 4;
 
     /** Budget for the four dy rows of one weight-gradient kernel call (L1 is 32 KB here). */
-    private static final int WGRAD_DY_BYTES = Integer.getInteger("peekaboo.wgrad.dyBytes", 16 * 1024);
+    static final int WGRAD_DY_BYTES = Integer.getInteger("peekaboo.wgrad.dyBytes", 16 * 1024);
 
     /** Budget for the partial sums of one pass over the tap tiles (L2 is 1 MB here). */
-    private static final int WGRAD_ACC_BYTES = Integer.getInteger("peekaboo.wgrad.accBytes", 256 * 1024);
+    static final int WGRAD_ACC_BYTES = Integer.getInteger("peekaboo.wgrad.accBytes", 256 * 1024);
 
     /**
      * out[ko][j] = the sum of the VL lanes of the partial-sum vector for (ko, j), for the columns j of tap
      * tiles [jt, jt + jn) (taps columns each); acc holds those tiles for every row tile i at
      * (i*jn + jj)*4*taps vectors.
      */
-    private static void reduceTiles(float[] acc, int kg, int crs, int tk, int taps, int jt, int jn, float[] out,
+    static void reduceTiles(float[] acc, int kg, int crs, int tk, int taps, int jt, int jn, float[] out,
             int outOff) {
         for (int i = 0; i < tk; i++) {
             for (int r = 0; r < 4 && 4 * i + r < kg; r++) {

@@ -52,7 +52,30 @@ final class Conv2dWinogradRows {
         float[] rows = new float[0];
         final float[][] tiles = new float[4][MR * NR];
         float[] zeros = new float[0];
+        float[] dyRows = new float[0];
+        float[] acc = new float[0];
+        float[] scratch = new float[0];
         long zeroedFor = -1;
+        long dyZeroedFor = -1;
+
+        /** The transformed dy rows, junk columns zero within a call. */
+        float[] dyRows(int size, long call) {
+            if (dyRows.length < size) {
+                dyRows = new float[size];
+            } else if (dyZeroedFor != call) {
+                Arrays.fill(dyRows, 0, size, 0f);
+            }
+            dyZeroedFor = call;
+            return dyRows;
+        }
+
+        float[] acc(int size) {
+            return acc.length >= size ? acc : (acc = new float[size]);
+        }
+
+        float[] scratch(int size) {
+            return scratch.length >= size ? scratch : (scratch = new float[size]);
+        }
 
         float[] zeros(int size) {
             return zeros.length >= size ? zeros : (zeros = new float[size]);
@@ -114,7 +137,7 @@ final class Conv2dWinogradRows {
             int gi = task % g.groups();
             Workspace ws = WORKSPACE.get();
             float[] u = ws.rows(size, call);
-            transformRows(g, x, xOff + (b * g.c() + gi * cg) * hw, th, wp, ws.zeros(g.w()), u, block);
+            transformRows(g, x, xOff + (b * g.c() + gi * cg) * hw, th, wp, ws.zeros(g.w()), u, 0, block);
             float[][] a = packed[gi];
             float[][] t = ws.tiles;
             int yo = yOff + (b * g.k() + gi * kg) * p;
@@ -136,6 +159,174 @@ final class Conv2dWinogradRows {
         });
     }
 
+    /** The weight gradient takes this path where the direct one would, for three kernel rows at stride 1. */
+    static boolean supportsWeightGrad(ConvShape g) {
+        return ENABLED && Sgemm.SIMD && g.r() == 3 && g.dilH() == 1 && g.strideH() == 1 && g.strideW() == 1;
+    }
+
+    /**
+     * dw of the weight gradient of Q(x) and Q(dy) (null quantisers: plain), by the transpose of the forward's
+     * F(2, 3): per transformed row ty, a = (dy(2ty), dy(2ty) + dy(2ty+1), dy(2ty) - dy(2ty+1), -dy(2ty+1)) and
+     * the rows u of the forward; m_i[ko][(ci, tx)] = the sum over images, rows and columns ox of a_i[ko][ox]
+     * u_i[ci][ox + tx]; then dw[.][.][0] = m0 + (m1 + m2)/2, dw[.][.][1] = (m1 - m2)/2, dw[.][.][2] = (m1 +
+     * m2)/2 + m3 (expand: dw[.][.][r] = the sum of dy(oy) x(oy + r)). Each m_i is a direct weight gradient
+     * with one kernel row over half the rows: 2/3 of the multiply-adds. Its loops are those of {@link
+     * Conv2dDirect#weightGrad} (4 x 6 blocks of lane-wise partial sums, fixed image blocks per thread).
+     */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        int cg = g.cPerGroup();
+        int kg = g.kPerGroup();
+        int s = g.s();
+        int cs = cg * s;
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        int th = (oh + 1) / 2;
+        int wp = g.w() + 2 * g.padW();
+        int channel = th * wp;
+        int block = cg * channel;
+        int dyRow = SgemmDriver.roundUp(channel, VL); // a_i[ko] over the virtual grid ty*wp + ox, junk zero
+        int count = dyRow / VL;
+        int uImage = 4 * block + dyRow - channel + (s - 1) * g.dilW() + VL;
+        int aImage = 4 * kg * dyRow;
+        int[] offs = new int[cs];
+        for (int ci = 0; ci < cg; ci++) {
+            for (int tx = 0; tx < s; tx++) {
+                offs[ci * s + tx] = ci * channel + tx * g.dilW();
+            }
+        }
+        int tk = (kg + 3) / 4;
+        int taps = 6;
+        int tile = 4 * taps;
+        int tj = (cs + taps - 1) / taps;
+        int chunks = Math.min(g.n(), Parallel.threads() * Conv2dDirect.BLOCKS_PER_THREAD);
+        int maxBlock = (g.n() + chunks - 1) / chunks;
+        int per = Math.max(1, Math.min(maxBlock, Conv2dDirect.WGRAD_DY_BYTES / (4 * 4 * count * VL)));
+        int jb = Math.max(1, Math.min(tj, Conv2dDirect.WGRAD_ACC_BYTES / (tk * tile * VL * 4)));
+        float[][] partial = new float[chunks][];
+        long call = CALLS.incrementAndGet();
+        Parallel.forEachTask(chunks, ch -> {
+            Workspace ws = WORKSPACE.get();
+            float[] u = ws.rows(maxBlock * uImage, call);
+            float[] a = ws.dyRows(maxBlock * aImage, call);
+            float[] acc = ws.acc(tk * jb * tile * VL + 4 * kg * cs);
+            int mOff = tk * jb * tile * VL; // m_0..m_3 after the partial sums
+            float[] zeros = ws.zeros(Math.max(g.w(), ow));
+            int b0 = (int) ((long) g.n() * ch / chunks);
+            int nb = (int) ((long) g.n() * (ch + 1) / chunks) - b0;
+            float[] out = ch == 0 ? dw : new float[g.weightSize()];
+            int outOff = ch == 0 ? dwOff : 0;
+            partial[ch] = out;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                for (int im = 0; im < nb; im++) {
+                    int b = b0 + im;
+                    float[] xs = x;
+                    int xs0 = xOff + (b * g.c() + gi * cg) * hw;
+                    if (qx != null) {
+                        xs = ws.scratch(cg * hw);
+                        qx.copy(x, xs0, xs, 0, cg * hw);
+                        xs0 = 0;
+                    }
+                    transformRows(g, xs, xs0, th, wp, zeros, u, im * uImage, block);
+                    float[] ds = dy;
+                    int ds0 = dyOff + (b * g.k() + gi * kg) * oh * ow;
+                    if (qdy != null) {
+                        ds = ws.scratch(kg * oh * ow);
+                        qdy.copy(dy, ds0, ds, 0, kg * oh * ow);
+                        ds0 = 0;
+                    }
+                    transformDyRows(ds, ds0, kg, oh, ow, th, wp, zeros, a, im * aImage, dyRow);
+                }
+                for (int i4 = 0; i4 < 4; i4++) {
+                    for (int jt = 0; jt < tj; jt += jb) {
+                        int jn = Math.min(jb, tj - jt);
+                        Arrays.fill(acc, 0, tk * jn * tile * VL, 0f);
+                        for (int s0 = 0; s0 < nb; s0 += per) {
+                            int images = Math.min(per, nb - s0);
+                            int da = s0 * aImage + i4 * kg * dyRow;
+                            int du = s0 * uImage + i4 * block;
+                            for (int i = 0; i < tk; i++) {
+                                int k0 = 4 * i;
+                                int a0 = da + Math.min(k0, kg - 1) * dyRow;
+                                int a1 = da + Math.min(k0 + 1, kg - 1) * dyRow;
+                                int a2 = da + Math.min(k0 + 2, kg - 1) * dyRow;
+                                int a3 = da + Math.min(k0 + 3, kg - 1) * dyRow;
+                                for (int jj = 0; jj < jn; jj++) {
+                                    int j0 = taps * (jt + jj);
+                                    SgemmKernel.dotKernel(images, aImage, uImage, count, VL, VL, a, a0, a1, a2, a3, u,
+                                            du + offs[j0], du + offs[Math.min(j0 + 1, cs - 1)],
+                                            du + offs[Math.min(j0 + 2, cs - 1)], du + offs[Math.min(j0 + 3, cs - 1)],
+                                            du + offs[Math.min(j0 + 4, cs - 1)], du + offs[Math.min(j0 + 5, cs - 1)], acc,
+                                            (i * jn + jj) * tile * VL);
+                                }
+                            }
+                        }
+                        Conv2dDirect.reduceTiles(acc, kg, cs, tk, taps, jt, jn, acc, mOff + i4 * kg * cs);
+                    }
+                }
+                combineWeightGrad(acc, mOff, kg * cs, cg, s, out, outOff + gi * kg * cg * 3 * s);
+            }
+        });
+        Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
+    }
+
+    /**
+     * a[aOff + i*kg*dyRow + ko*dyRow + ty*wp + ox] = a_i (see {@link #weightGrad}) of dy[ko] at transformed row
+     * ty, column ox (dy's second row of the pair is zero past an odd height).
+     */
+    private static void transformDyRows(float[] dy, int dyOff, int kg, int oh, int ow, int th, int wp, float[] zeros,
+            float[] a, int aOff, int dyRow) {
+        int whole = ow / VL * VL;
+        int plane = kg * dyRow;
+        for (int ko = 0; ko < kg; ko++) {
+            for (int ty = 0; ty < th; ty++) {
+                int r0 = dyOff + (ko * oh + 2 * ty) * ow;
+                boolean second = 2 * ty + 1 < oh;
+                float[] y1 = second ? dy : zeros;
+                int r1 = second ? r0 + ow : 0;
+                int d = aOff + ko * dyRow + ty * wp;
+                int j = 0;
+                for (; j < whole; j += VL) {
+                    FloatVector e0 = FloatVector.fromArray(S, dy, r0 + j);
+                    FloatVector e1 = FloatVector.fromArray(S, y1, r1 + j);
+                    e0.intoArray(a, d + j);
+                    e0.add(e1).intoArray(a, plane + d + j);
+                    e0.sub(e1).intoArray(a, 2 * plane + d + j);
+                    e1.neg().intoArray(a, 3 * plane + d + j);
+                }
+                for (; j < ow; j++) {
+                    float e0 = dy[r0 + j];
+                    float e1 = y1[r1 + j];
+                    a[d + j] = e0;
+                    a[plane + d + j] = e0 + e1;
+                    a[2 * plane + d + j] = e0 - e1;
+                    a[3 * plane + d + j] = -e1;
+                }
+            }
+        }
+    }
+
+    /** out[ko][ci][r][tx] (r = 0..2) from m_0..m_3 at m[mOff + i*size + ko*cg*s + ci*s + tx] (see {@link #weightGrad}). */
+    private static void combineWeightGrad(float[] m, int mOff, int size, int cg, int s, float[] out, int outOff) {
+        int kg = size / (cg * s);
+        for (int ko = 0; ko < kg; ko++) {
+            for (int ci = 0; ci < cg; ci++) {
+                for (int tx = 0; tx < s; tx++) {
+                    int j = mOff + (ko * cg + ci) * s + tx;
+                    float m0 = m[j];
+                    float m1 = m[j + size];
+                    float m2 = m[j + 2 * size];
+                    float m3 = m[j + 3 * size];
+                    int o = outOff + ((ko * cg + ci) * 3) * s + tx;
+                    out[o] = m0 + 0.5f * (m1 + m2);
+                    out[o + s] = 0.5f * (m1 - m2);
+                    out[o + 2 * s] = 0.5f * (m1 + m2) + m3;
+                }
+            }
+        }
+    }
+
     /**
      * The transformed rows of one image's channels of one group: u[i*block + (ci*th + ty)*wp + padW + j] =
      * u_i of column j at transformed row ty (the input rows 2ty - padH .. 2ty - padH + 3, zero outside:
@@ -143,7 +334,7 @@ final class Conv2dWinogradRows {
      * C2 (JDK 17) would compile into an allocation per vector).
      */
     private static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] u,
-            int block) {
+            int uOff, int block) {
         int h = g.h();
         int w = g.w();
         int whole = w / VL * VL;
@@ -158,7 +349,7 @@ final class Conv2dWinogradRows {
                 int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
                 int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
                 int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
-                int d = (ci * th + ty) * wp + g.padW();
+                int d = uOff + (ci * th + ty) * wp + g.padW();
                 int j = 0;
                 for (; j < whole; j += VL) {
                     FloatVector d0 = FloatVector.fromArray(S, x0, r0 + j);
