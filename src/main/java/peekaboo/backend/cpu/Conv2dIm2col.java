@@ -58,7 +58,7 @@ final class Conv2dIm2col {
     }
 
     /** Work on the images [b0, b1); parallel = true when its GEMMs should use every thread. */
-    private interface ChunkBody {
+    interface ChunkBody {
         void run(int b0, int b1, boolean parallel);
     }
 
@@ -67,7 +67,7 @@ final class Conv2dIm2col {
      * images, so the order does not change a bit; static halves left one thread waiting ~10% of these
      * calls), or one by one with parallel GEMMs.
      */
-    private static void forChunks(int n, int nb, ChunkBody body) {
+    static void forChunks(int n, int nb, ChunkBody body) {
         int chunks = (n + nb - 1) / nb;
         if (chunks < Parallel.threads()) {
             for (int ch = 0; ch < chunks; ch++) {
@@ -93,6 +93,10 @@ final class Conv2dIm2col {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }
+        if (Conv2dWinogradChunks.supports(g)) {
+            Conv2dWinogradChunks.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            return;
+        }
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();
         forward(g, x, xOff, gi -> SgemmDriver.matrixA(false, w, wOff + gi * kg * crs, crs), bias, biasOff, y, yOff);
@@ -106,7 +110,7 @@ final class Conv2dIm2col {
     }
 
     /** The dense forward, with group gi's weights [kg, crs] read through weights.apply(gi). */
-    private static void forward(ConvShape g, float[] x, int xOff, java.util.function.IntFunction<SgemmDriver.PackA> weights,
+    static void forward(ConvShape g, float[] x, int xOff, java.util.function.IntFunction<SgemmDriver.PackA> weights,
             float[] bias, int biasOff, float[] y, int yOff) {
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
@@ -141,7 +145,7 @@ final class Conv2dIm2col {
      * Each group's op(A) (m x k) packed once for all of the call's chunks; the first group's buffer is
      * kept per calling thread (a layer's weights: up to 9 MB, allocated and zeroed anew at every call otherwise).
      */
-    private static SgemmDriver.PackedA[] packOnce(int groups, int m, int k,
+    static SgemmDriver.PackedA[] packOnce(int groups, int m, int k,
             java.util.function.IntFunction<SgemmDriver.PackA> source) {
         SgemmDriver.PackedA[] packed = new SgemmDriver.PackedA[groups];
         for (int gi = 0; gi < groups; gi++) {
@@ -153,7 +157,7 @@ final class Conv2dIm2col {
 
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[1][]);
 
-    private static void gemm(boolean parallel, SgemmDriver.PackedA a, int n, SgemmDriver.PackB pb, float[] c,
+    static void gemm(boolean parallel, SgemmDriver.PackedA a, int n, SgemmDriver.PackB pb, float[] c,
             int cOff, int ldc) {
         if (parallel) {
             SgemmDriver.gemm(a, n, pb, c, cOff, ldc, false);
@@ -224,6 +228,8 @@ final class Conv2dIm2col {
             ConvShape f = Conv2dF32.inputGradAsForward(g);
             if (sparseForward(f, w, wOff)) { // the flipped weights have the same density
                 forwardSparse(f, dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
+            } else if (Conv2dWinogradChunks.supports(f)) {
+                Conv2dWinogradChunks.forward(f, dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
             } else {
                 forward(f, dy, dyOff, gi -> Conv2dF32.flippedA(g, w, wOff, gi), null, 0, dx, dxOff);
             }

@@ -137,7 +137,8 @@ final class Conv2dWinogradRows {
             int gi = task % g.groups();
             Workspace ws = WORKSPACE.get();
             float[] u = ws.rows(size, call);
-            transformRows(g, x, xOff + (b * g.c() + gi * cg) * hw, th, wp, ws.zeros(g.w()), u, 0, block);
+            transformRows(g, x, xOff + (b * g.c() + gi * cg) * hw, th, wp, ws.zeros(Math.max(g.w(), VL)), u, 0, block, 2 * block,
+                    3 * block);
             float[][] a = packed[gi];
             float[][] t = ws.tiles;
             int yo = yOff + (b * g.k() + gi * kg) * p;
@@ -212,7 +213,7 @@ final class Conv2dWinogradRows {
             float[] a = ws.dyRows(maxBlock * aImage, call);
             float[] acc = ws.acc(tk * jb * tile * VL + 4 * kg * cs);
             int mOff = tk * jb * tile * VL; // m_0..m_3 after the partial sums
-            float[] zeros = ws.zeros(Math.max(g.w(), ow));
+            float[] zeros = ws.zeros(Math.max(Math.max(g.w(), ow), VL));
             int b0 = (int) ((long) g.n() * ch / chunks);
             int nb = (int) ((long) g.n() * (ch + 1) / chunks) - b0;
             float[] out = ch == 0 ? dw : new float[g.weightSize()];
@@ -228,7 +229,8 @@ final class Conv2dWinogradRows {
                         qx.copy(x, xs0, xs, 0, cg * hw);
                         xs0 = 0;
                     }
-                    transformRows(g, xs, xs0, th, wp, zeros, u, im * uImage, block);
+                    int ui = im * uImage;
+                    transformRows(g, xs, xs0, th, wp, zeros, u, ui, ui + block, ui + 2 * block, ui + 3 * block);
                     float[] ds = dy;
                     int ds0 = dyOff + (b * g.k() + gi * kg) * oh * ow;
                     if (qdy != null) {
@@ -328,15 +330,27 @@ final class Conv2dWinogradRows {
     }
 
     /**
-     * The transformed rows of one image's channels of one group: u[i*block + (ci*th + ty)*wp + padW + j] =
-     * u_i of column j at transformed row ty (the input rows 2ty - padH .. 2ty - padH + 3, zero outside:
-     * those are read from zeros, a zero-filled array, so that no vector depends on a branch, which
-     * C2 (JDK 17) would compile into an allocation per vector).
+     * The transformed rows of one image's channels of one group: u_i[ui + (ci*th + ty)*wp + padW + j] = u_i of
+     * column j at transformed row ty (from the input rows 2ty - padH .. 2ty - padH + 3, zero outside), for
+     * u_0..u_3 in u at u0..u3; the padding columns of each row are written as zeros. Rows outside the image
+     * are read from zeros, a zero-filled array, so that no vector depends on a branch (C2 on JDK 17
+     * compiled that into an allocation per vector).
      */
-    private static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] u,
-            int uOff, int block) {
+    static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] u, int u0,
+            int u1, int u2, int u3) {
+        transformRows(g, x, xOff, th, wp, zeros, u, u0, u, u1, u, u2, u, u3);
+    }
+
+    /** {@link #transformRows} into four arrays. */
+    static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] v0, int u0,
+            float[] v1, int u1, float[] v2, int u2, float[] v3, int u3) {
         int h = g.h();
         int w = g.w();
+        int padW = g.padW();
+        if (w < VL) {
+            transformShortRows(g, x, xOff, th, wp, zeros, v0, u0, v1, u1, v2, u2, v3, u3);
+            return;
+        }
         int whole = w / VL * VL;
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
             for (int ty = 0; ty < th; ty++) {
@@ -349,27 +363,91 @@ final class Conv2dWinogradRows {
                 int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
                 int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
                 int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
-                int d = uOff + (ci * th + ty) * wp + g.padW();
+                int row = (ci * th + ty) * wp;
+                for (int j = 0; j < padW; j++) {
+                    v0[u0 + row + j] = v1[u1 + row + j] = v2[u2 + row + j] = v3[u3 + row + j] = 0f;
+                    v0[u0 + row + padW + w + j] = v1[u1 + row + padW + w + j] = 0f;
+                    v2[u2 + row + padW + w + j] = v3[u3 + row + padW + w + j] = 0f;
+                }
+                int d = row + padW;
                 int j = 0;
                 for (; j < whole; j += VL) {
                     FloatVector d0 = FloatVector.fromArray(S, x0, r0 + j);
                     FloatVector d1 = FloatVector.fromArray(S, x1, r1 + j);
                     FloatVector d2 = FloatVector.fromArray(S, x2, r2 + j);
                     FloatVector d3 = FloatVector.fromArray(S, x3, r3 + j);
-                    d0.sub(d2).intoArray(u, d + j);
-                    d1.add(d2).intoArray(u, block + d + j);
-                    d2.sub(d1).intoArray(u, 2 * block + d + j);
-                    d1.sub(d3).intoArray(u, 3 * block + d + j);
+                    d0.sub(d2).intoArray(v0, u0 + d + j);
+                    d1.add(d2).intoArray(v1, u1 + d + j);
+                    d2.sub(d1).intoArray(v2, u2 + d + j);
+                    d1.sub(d3).intoArray(v3, u3 + d + j);
                 }
                 for (; j < w; j++) {
                     float d0 = x0[r0 + j];
                     float d1 = x1[r1 + j];
                     float d2 = x2[r2 + j];
                     float d3 = x3[r3 + j];
-                    u[d + j] = d0 - d2;
-                    u[block + d + j] = d1 + d2;
-                    u[2 * block + d + j] = d2 - d1;
-                    u[3 * block + d + j] = d1 - d3;
+                    v0[u0 + d + j] = d0 - d2;
+                    v1[u1 + d + j] = d1 + d2;
+                    v2[u2 + d + j] = d2 - d1;
+                    v3[u3 + d + j] = d1 - d3;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #transformRows} for rows shorter than a vector: a vector loaded at input row iy holds that row
+     * in its first w lanes and the next rows after it, so with A, B, C, D loaded at rows iy .. iy+3 the
+     * first w lanes of A - C, B + C, C - B and B - D are u_0 .. u_3. Each is stored whole at its row, the
+     * lanes past the row landing on later rows (rewritten after it) or on the padding columns, which are
+     * zeroed after the store; so rows go in increasing order, and the last one's extra lanes land past the
+     * image (callers leave {@link SgemmKernel#VL} floats of room). Rows whose loads would run past x's end
+     * take scalars.
+     */
+    private static void transformShortRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros,
+            float[] v0, int u0, float[] v1, int u1, float[] v2, int u2, float[] v3, int u3) {
+        int h = g.h();
+        int w = g.w();
+        int padW = g.padW();
+        for (int ci = 0; ci < g.cPerGroup(); ci++) {
+            for (int ty = 0; ty < th; ty++) {
+                int iy = 2 * ty - g.padH();
+                float[] x0 = iy >= 0 && iy < h ? x : zeros;
+                float[] x1 = iy + 1 >= 0 && iy + 1 < h ? x : zeros;
+                float[] x2 = iy + 2 >= 0 && iy + 2 < h ? x : zeros;
+                float[] x3 = iy + 3 >= 0 && iy + 3 < h ? x : zeros;
+                int r0 = x0 == x ? xOff + (ci * h + iy) * w : 0;
+                int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
+                int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
+                int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
+                int d = (ci * th + ty) * wp + padW;
+                if (Math.max(Math.max(r0, r1), Math.max(r2, r3)) + VL <= x.length) {
+                    FloatVector a = FloatVector.fromArray(S, x0, r0);
+                    FloatVector b = FloatVector.fromArray(S, x1, r1);
+                    FloatVector c = FloatVector.fromArray(S, x2, r2);
+                    FloatVector e = FloatVector.fromArray(S, x3, r3);
+                    a.sub(c).intoArray(v0, u0 + d);
+                    b.add(c).intoArray(v1, u1 + d);
+                    c.sub(b).intoArray(v2, u2 + d);
+                    b.sub(e).intoArray(v3, u3 + d);
+                } else {
+                    for (int j = 0; j < w; j++) {
+                        float d0 = x0[r0 + j];
+                        float d1 = x1[r1 + j];
+                        float d2 = x2[r2 + j];
+                        float d3 = x3[r3 + j];
+                        v0[u0 + d + j] = d0 - d2;
+                        v1[u1 + d + j] = d1 + d2;
+                        v2[u2 + d + j] = d2 - d1;
+                        v3[u3 + d + j] = d1 - d3;
+                    }
+                }
+                // the padding columns: this row's (written over by the row before) and the next row's start
+                for (int j = 0; j < padW; j++) {
+                    v0[u0 + d - padW + j] = v1[u1 + d - padW + j] = v2[u2 + d - padW + j] = v3[u3 + d - padW + j] = 0f;
+                }
+                for (int j = w; j < wp - padW; j++) {
+                    v0[u0 + d + j] = v1[u1 + d + j] = v2[u2 + d + j] = v3[u3 + d + j] = 0f;
                 }
             }
         }
@@ -411,6 +489,18 @@ final class Conv2dWinogradRows {
      * matrices [k/groups, (c/groups)*s], column ci*s + tx.
      */
     private static float[][] transformedWeights(ConvShape g, float[] w, int wOff, int gi) {
+        int cs = g.cPerGroup() * g.s();
+        int kg = g.kPerGroup();
+        float[][] v = weightRows(g, w, wOff, gi);
+        float[][] packed = new float[4][SgemmDriver.roundUp(kg, MR) * cs];
+        for (int i = 0; i < 4; i++) {
+            SgemmDriver.matrixA(false, v[i], 0, cs).pack(0, kg, 0, cs, packed[i]);
+        }
+        return packed;
+    }
+
+    /** Group gi's weights transformed along the kernel rows: v_0..v_3 as [k/groups, (c/groups)*s] matrices. */
+    static float[][] weightRows(ConvShape g, float[] w, int wOff, int gi) {
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int s = g.s();
@@ -431,10 +521,6 @@ final class Conv2dWinogradRows {
                 }
             }
         }
-        float[][] packed = new float[4][SgemmDriver.roundUp(kg, MR) * cs];
-        for (int i = 0; i < 4; i++) {
-            SgemmDriver.matrixA(false, v[i], 0, cs).pack(0, kg, 0, cs, packed[i]);
-        }
-        return packed;
+        return v;
     }
 }

@@ -138,6 +138,32 @@ class ConvProperties {
     }
 
     /**
+     * Dense, ungrouped 3-row stride-1 layers on the patch path (outputs under 16x16, at least 8 wide) take
+     * F(2, 3) along the rows over chunks of images (Conv2dWinogradChunks): rows shorter than a vector are
+     * transformed a vector at a time, the lanes past a row landing on later rows and the padding.
+     */
+    @Property(tries = 40, seed = "54")
+    void winogradChunksFloat32MatchesReference(@ForAll("winogradChunkShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dWinogradChunks.supports(g) && !Conv2dF32.direct(g), () -> g + " should take the Winograd chunks");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> winogradChunkShapes() {
+        Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(4);
+        return Combinators.combine(Arbitraries.integers().between(1, 20), Arbitraries.integers().between(1, 40),
+                Arbitraries.integers().between(1, 40), Arbitraries.integers().between(1, 15),
+                Arbitraries.integers().between(8, 15), geo).as((n, c, k, oh, ow, q) -> {
+                    int s = q[2] == 0 ? 1 : 3;
+                    int dilW = q[3] == 2 ? 2 : 1;
+                    int padH = Math.min(q[0], (oh + 1) / 2);
+                    int padW = Math.min(q[1], dilW * (s - 1));
+                    return new ConvShape(n, c, oh - 2 * padH + 2, ow - 2 * padW + dilW * (s - 1), k, 3, s, 1, 1, padH, padW,
+                            1, dilW, 1);
+                });
+    }
+
+    /**
      * The direct path's padded buffer holds every read: each tap's offset plus the virtual grid, also
      * over phase planes, where the last tap is not the farthest (ResNet-20's pruned 32->64 stride-2
      * layer read 14 floats past a freshly sized buffer before this held).

@@ -1,0 +1,131 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.S;
+import static peekaboo.backend.cpu.SgemmKernel.VL;
+
+import jdk.incubator.vector.FloatVector;
+import peekaboo.backend.ConvShape;
+
+/**
+ * F(2, 3) along the rows ({@link Conv2dWinogradRows}) for the small maps of the patch path: per chunk of
+ * images the transformed rows u_0..u_3 are written as four padded chunks of th x Wp images (th = half the
+ * output rows, Wp the padded width), each u_i is convolved with its transformed kernel row v_i by one GEMM
+ * over its patches ({@link PaddedPatches} with a 1 x s kernel and no padding), and the four results are
+ * combined into pairs of output rows. The four GEMMs make 2/3 of the multiply-adds of the patch path's one.
+ *
+ * <p>Taken by dense, ungrouped layers with three kernel rows at stride 1 on the patch path (maps under
+ * 16x16), forward and (as the forward of dy with flipped weights) input gradient.
+ */
+final class Conv2dWinogradChunks {
+
+    private Conv2dWinogradChunks() {
+    }
+
+    /**
+     * Narrower outputs stay on the plain patch path: calls alternating in one JVM, 2 threads, ResNet-18's
+     * 512->512 4x4 layer (batch 32) ran 12.64 ms there against 13.05 here (the transforms and the four
+     * result blocks cost more than the third of the multiply-adds saved on so few columns).
+     */
+    private static final int MIN_WIDTH = 8;
+
+    static boolean supports(ConvShape g) {
+        return Conv2dWinogradRows.ENABLED && Sgemm.SIMD && g.groups() == 1 && g.r() == 3 && g.dilH() == 1
+                && g.strideH() == 1 && g.strideW() == 1 && g.outW() >= MIN_WIDTH;
+    }
+
+    /** Per-thread buffers, grown on demand and reused. */
+    private static final class Workspace {
+        final float[][] u = new float[4][0];
+        final float[][] m = new float[4][0];
+        float[] top = new float[0];
+        float[] bottom = new float[0];
+        float[] zeros = new float[0];
+
+        static float[] grow(float[] a, int size) {
+            return a.length >= size ? a : new float[size];
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    /** The transformed weights' packing buffers, kept per calling thread (see {@link Conv2dIm2col#packOnce}). */
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[4][]);
+
+    /** y = conv2d(x, w) + bias (bias nullable) for a layer that {@link #supports} says this path takes. */
+    static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            float[] y, int yOff) {
+        int c = g.c();
+        int k = g.k();
+        int cs = c * g.s();
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        int th = (oh + 1) / 2;
+        int wp = g.w() + 2 * g.padW();
+        // u_i of one image is a th x Wp image of c channels; a 1 x s convolution of it makes th x ow outputs
+        ConvShape rows = new ConvShape(g.n(), c, th, wp, k, 1, g.s(), 1, 1, 0, 0, 1, g.dilW(), 1);
+        int p2 = th * ow;
+        int nb = Conv2dIm2col.imagesPerChunk(rows);
+        PaddedPatches patches = new PaddedPatches(rows, nb);
+        float[][] v = Conv2dWinogradRows.weightRows(g, w, wOff, 0);
+        float[][] reuse = PACKED.get();
+        SgemmDriver.PackedA[] packed = new SgemmDriver.PackedA[4];
+        for (int i = 0; i < 4; i++) {
+            packed[i] = new SgemmDriver.PackedA(k, cs, SgemmDriver.matrixA(false, v[i], 0, cs), reuse[i]);
+            reuse[i] = packed[i].data;
+        }
+        Conv2dIm2col.forChunks(g.n(), nb, (b0, b1, parallel) -> {
+            int cols = (b1 - b0) * p2;
+            Workspace ws = WORKSPACE.get();
+            float[][] u = ws.u;
+            float[][] m = ws.m;
+            for (int i = 0; i < 4; i++) {
+                u[i] = Workspace.grow(u[i], patches.bufferSize(nb));
+                m[i] = Workspace.grow(m[i], k * nb * p2);
+            }
+            ws.zeros = Workspace.grow(ws.zeros, Math.max(g.w(), VL));
+            for (int b = b0; b < b1; b++) {
+                int o = (b - b0) * patches.imageSize;
+                Conv2dWinogradRows.transformRows(g, x, xOff + b * c * hw, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o,
+                        u[3], o);
+            }
+            for (int i = 0; i < 4; i++) {
+                Conv2dIm2col.gemm(parallel, packed[i], cols, patches.asB(u[i]), m[i], 0, cols);
+            }
+            ws.top = Workspace.grow(ws.top, p2);
+            ws.bottom = Workspace.grow(ws.bottom, p2);
+            for (int b = b0; b < b1; b++) {
+                for (int ko = 0; ko < k; ko++) {
+                    float bv = bias == null ? 0f : bias[biasOff + ko];
+                    combine(m, ko * cols + (b - b0) * p2, p2, bv, ws.top, ws.bottom);
+                    int dst = yOff + (b * k + ko) * oh * ow;
+                    for (int ty = 0; ty < th; ty++) {
+                        System.arraycopy(ws.top, ty * ow, y, dst + 2 * ty * ow, ow);
+                        if (2 * ty + 1 < oh) {
+                            System.arraycopy(ws.bottom, ty * ow, y, dst + (2 * ty + 1) * ow, ow);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** top = m0 + m1 + m2 + bias and bottom = m1 - m2 - m3 + bias over m_i[src, src + len). */
+    private static void combine(float[][] m, int src, int len, float bias, float[] top, float[] bottom) {
+        float[] m0 = m[0];
+        float[] m1 = m[1];
+        float[] m2 = m[2];
+        float[] m3 = m[3];
+        int whole = len / VL * VL;
+        int j = 0;
+        for (; j < whole; j += VL) {
+            FloatVector v1 = FloatVector.fromArray(S, m1, src + j);
+            FloatVector v2 = FloatVector.fromArray(S, m2, src + j);
+            FloatVector.fromArray(S, m0, src + j).add(v1).add(v2).add(bias).intoArray(top, j);
+            v1.sub(v2).sub(FloatVector.fromArray(S, m3, src + j)).add(bias).intoArray(bottom, j);
+        }
+        for (; j < len; j++) {
+            top[j] = m0[src + j] + m1[src + j] + m2[src + j] + bias;
+            bottom[j] = m1[src + j] - m2[src + j] - m3[src + j] + bias;
+        }
+    }
+}
