@@ -78,7 +78,7 @@ final class Conv2dIm2col {
         Parallel.forEachTask(chunks, ch -> body.run(ch * nb, Math.min(n, (ch + 1) * nb), false));
     }
 
-    private static void gemm(boolean parallel, int m, int n, int k, SgemmDriver.PackA pa, SgemmDriver.PackB pb,
+    static void gemm(boolean parallel, int m, int n, int k, SgemmDriver.PackA pa, SgemmDriver.PackB pb,
             float[] c, int cOff, int ldc, boolean accumulate) {
         if (parallel) {
             SgemmDriver.gemm(m, n, k, pa, pb, c, cOff, ldc, accumulate);
@@ -269,6 +269,10 @@ final class Conv2dIm2col {
     /** The weight gradient of Q(x) and Q(dy): the operands quantised as they are copied (null: plain copies). */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        if (Conv2dWinogradChunks.supportsWeightGrad(g)) {
+            Conv2dWinogradChunks.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+            return;
+        }
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
         int crs = g.cPerGroup() * g.r() * g.s();

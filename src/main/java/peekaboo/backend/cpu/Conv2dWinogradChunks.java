@@ -3,6 +3,7 @@ package peekaboo.backend.cpu;
 import static peekaboo.backend.cpu.SgemmKernel.S;
 import static peekaboo.backend.cpu.SgemmKernel.VL;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import peekaboo.backend.ConvShape;
 
@@ -33,10 +34,21 @@ final class Conv2dWinogradChunks {
                 && g.strideH() == 1 && g.strideW() == 1 && g.outW() >= MIN_WIDTH;
     }
 
+    /**
+     * The weight gradient: the same layers, dense or not, also with 16-wide maps (where the patch path takes
+     * the weight gradient of layers too large for the direct one's partial sums).
+     */
+    static boolean supportsWeightGrad(ConvShape g) {
+        return Conv2dWinogradRows.ENABLED && Sgemm.SIMD && g.groups() == 1 && g.r() == 3 && g.dilH() == 1
+                && g.strideH() == 1 && g.strideW() == 1 && g.outW() >= MIN_WIDTH;
+    }
+
     /** Per-thread buffers, grown on demand and reused. */
     private static final class Workspace {
         final float[][] u = new float[4][0];
         final float[][] m = new float[4][0];
+        float[] a = new float[0];
+        float[] scratch = new float[0];
         float[] top = new float[0];
         float[] bottom = new float[0];
         float[] zeros = new float[0];
@@ -107,6 +119,89 @@ final class Conv2dWinogradChunks {
                 }
             }
         });
+    }
+
+    /**
+     * The weight gradient of Q(x) and Q(dy) (null quantisers: plain) by the transpose of F(2, 3) along the
+     * rows ({@link Conv2dWinogradRows#weightGrad}) over chunks of images: per chunk, u_0..u_3 as in the
+     * forward and a_0..a_3 from dy's row pairs, then m_i += a_i . patches(u_i)^T by four GEMMs (the patch
+     * path's weight gradient with a 1 x s kernel over half the rows), summed in fixed parts of the chunks
+     * (see {@link Conv2dIm2col#weightGrad}) and combined into dw per part.
+     */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        int c = g.c();
+        int k = g.k();
+        int s = g.s();
+        int cs = c * s;
+        int oh = g.outH();
+        int ow = g.outW();
+        int hw = g.h() * g.w();
+        int th = (oh + 1) / 2;
+        int wp = g.w() + 2 * g.padW();
+        ConvShape rows = new ConvShape(g.n(), c, th, wp, k, 1, s, 1, 1, 0, 0, 1, g.dilW(), 1);
+        int p2 = th * ow;
+        int nb = Conv2dIm2col.imagesPerChunk(rows);
+        int chunks = (g.n() + nb - 1) / nb;
+        int parts = Math.max(1, Math.min(chunks, Parallel.threads() * Conv2dDirect.BLOCKS_PER_THREAD));
+        float[][] partial = new float[parts][];
+        boolean parallelGemm = chunks < Parallel.threads();
+        PaddedPatches patches = new PaddedPatches(rows, nb);
+        Parallel.RangeBody body = (q0, q1) -> {
+            Workspace ws = WORKSPACE.get();
+            float[] m = new float[4 * k * cs];
+            for (int part = q0; part < q1; part++) {
+                float[] out = part == 0 ? dw : new float[g.weightSize()];
+                int outOff = part == 0 ? dwOff : 0;
+                partial[part] = out;
+                int c0 = (int) ((long) chunks * part / parts);
+                int c1 = (int) ((long) chunks * (part + 1) / parts);
+                Arrays.fill(m, 0f);
+                for (int ch = c0; ch < c1; ch++) {
+                    int b0 = ch * nb;
+                    int b1 = Math.min(g.n(), b0 + nb);
+                    int cols = (b1 - b0) * p2;
+                    float[][] u = ws.u;
+                    for (int i = 0; i < 4; i++) {
+                        u[i] = Workspace.grow(u[i], patches.bufferSize(nb));
+                    }
+                    ws.a = Workspace.grow(ws.a, 4 * k * cols + VL);
+                    ws.zeros = Workspace.grow(ws.zeros, Math.max(Math.max(g.w(), ow), VL));
+                    for (int b = b0; b < b1; b++) {
+                        float[] xs = x;
+                        int xs0 = xOff + b * c * hw;
+                        if (qx != null) {
+                            xs = ws.scratch = Workspace.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
+                            qx.copy(x, xs0, xs, 0, c * hw);
+                            xs0 = 0;
+                        }
+                        int o = (b - b0) * patches.imageSize;
+                        Conv2dWinogradRows.transformRows(g, xs, xs0, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o, u[3], o);
+                        float[] ds = dy;
+                        int ds0 = dyOff + b * k * oh * ow;
+                        if (qdy != null) {
+                            ds = ws.scratch = Workspace.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
+                            qdy.copy(dy, ds0, ds, 0, k * oh * ow);
+                            ds0 = 0;
+                        }
+                        // a_i[ko][(b, ty, ox)] at a[i*k*cols + ko*cols + (b - b0)*p2 + ty*ow + ox]
+                        Conv2dWinogradRows.transformDyRows(ds, ds0, k, oh, ow, th, ow, ws.zeros, ws.a, (b - b0) * p2, cols);
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        // op(B) = patches^T: pixels down, patch rows across
+                        Conv2dIm2col.gemm(parallelGemm, k, cs, cols, SgemmDriver.matrixA(false, ws.a, i * k * cols, cols),
+                                patches.transposedAsB(u[i]), m, i * k * cs, cs, true);
+                    }
+                }
+                Conv2dWinogradRows.combineWeightGrad(m, 0, k * cs, c, s, out, outOff);
+            }
+        };
+        if (parallelGemm) {
+            body.run(0, parts);
+        } else {
+            Parallel.forEachTask(parts, part -> body.run(part, part + 1));
+        }
+        Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
     }
 
     /** top = m0 + m1 + m2 + bias and bottom = m1 - m2 - m3 + bias over m_i[src, src + len). */

@@ -277,7 +277,7 @@ final class Conv2dWinogradRows {
      * a[aOff + i*kg*dyRow + ko*dyRow + ty*wp + ox] = a_i (see {@link #weightGrad}) of dy[ko] at transformed row
      * ty, column ox (dy's second row of the pair is zero past an odd height).
      */
-    private static void transformDyRows(float[] dy, int dyOff, int kg, int oh, int ow, int th, int wp, float[] zeros,
+    static void transformDyRows(float[] dy, int dyOff, int kg, int oh, int ow, int th, int wp, float[] zeros,
             float[] a, int aOff, int dyRow) {
         int whole = ow / VL * VL;
         int plane = kg * dyRow;
@@ -289,6 +289,18 @@ final class Conv2dWinogradRows {
                 int r1 = second ? r0 + ow : 0;
                 int d = aOff + ko * dyRow + ty * wp;
                 int j = 0;
+                // rows shorter than a vector, back to back (wp == ow): a vector at row 2ty holds it and the rows
+                // after it; stored whole, its extra lanes land on the next rows, which are written after it (the
+                // plane's last rows are stored by scalars, so nothing past the plane is touched)
+                if (ow < VL && wp == ow && (th - ty) * ow >= VL && r1 + VL <= y1.length && r0 + VL <= dy.length) {
+                    FloatVector e0 = FloatVector.fromArray(S, dy, r0);
+                    FloatVector e1 = FloatVector.fromArray(S, y1, r1);
+                    e0.intoArray(a, d);
+                    e0.add(e1).intoArray(a, plane + d);
+                    e0.sub(e1).intoArray(a, 2 * plane + d);
+                    e1.neg().intoArray(a, 3 * plane + d);
+                    continue;
+                }
                 for (; j < whole; j += VL) {
                     FloatVector e0 = FloatVector.fromArray(S, dy, r0 + j);
                     FloatVector e1 = FloatVector.fromArray(S, y1, r1 + j);
@@ -310,7 +322,7 @@ final class Conv2dWinogradRows {
     }
 
     /** out[ko][ci][r][tx] (r = 0..2) from m_0..m_3 at m[mOff + i*size + ko*cg*s + ci*s + tx] (see {@link #weightGrad}). */
-    private static void combineWeightGrad(float[] m, int mOff, int size, int cg, int s, float[] out, int outOff) {
+    static void combineWeightGrad(float[] m, int mOff, int size, int cg, int s, float[] out, int outOff) {
         int kg = size / (cg * s);
         for (int ko = 0; ko < kg; ko++) {
             for (int ci = 0; ci < cg; ci++) {
