@@ -52,13 +52,29 @@ final class Conv2dWinogradChunks {
         float[] top = new float[0];
         float[] bottom = new float[0];
         float[] zeros = new float[0];
+        /** The call that last zeroed u (the padding columns stay zero within a call). */
+        long zeroedFor = -1;
 
         static float[] grow(float[] a, int size) {
             return a.length >= size ? a : new float[size];
         }
+
+        /** The four u buffers, at least size floats, zeroed at the first use in a call. */
+        float[][] u(int size, long call) {
+            for (int i = 0; i < 4; i++) {
+                if (u[i].length < size) {
+                    u[i] = new float[size];
+                } else if (zeroedFor != call) {
+                    Arrays.fill(u[i], 0, size, 0f);
+                }
+            }
+            zeroedFor = call;
+            return u;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
     /** The transformed weights' packing buffers, kept per calling thread (see {@link Conv2dIm2col#packOnce}). */
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[4][]);
 
@@ -85,13 +101,13 @@ final class Conv2dWinogradChunks {
             packed[i] = new SgemmDriver.PackedA(k, cs, SgemmDriver.matrixA(false, v[i], 0, cs), reuse[i]);
             reuse[i] = packed[i].data;
         }
+        long call = CALLS.incrementAndGet();
         Conv2dIm2col.forChunks(g.n(), nb, (b0, b1, parallel) -> {
             int cols = (b1 - b0) * p2;
             Workspace ws = WORKSPACE.get();
-            float[][] u = ws.u;
+            float[][] u = ws.u(patches.bufferSize(nb), call);
             float[][] m = ws.m;
             for (int i = 0; i < 4; i++) {
-                u[i] = Workspace.grow(u[i], patches.bufferSize(nb));
                 m[i] = Workspace.grow(m[i], k * nb * p2);
             }
             ws.zeros = Workspace.grow(ws.zeros, Math.max(g.w(), VL));
@@ -147,6 +163,7 @@ final class Conv2dWinogradChunks {
         float[][] partial = new float[parts][];
         boolean parallelGemm = chunks < Parallel.threads();
         PaddedPatches patches = new PaddedPatches(rows, nb);
+        long call = CALLS.incrementAndGet();
         Parallel.RangeBody body = (q0, q1) -> {
             Workspace ws = WORKSPACE.get();
             float[] m = new float[4 * k * cs];
@@ -161,10 +178,7 @@ final class Conv2dWinogradChunks {
                     int b0 = ch * nb;
                     int b1 = Math.min(g.n(), b0 + nb);
                     int cols = (b1 - b0) * p2;
-                    float[][] u = ws.u;
-                    for (int i = 0; i < 4; i++) {
-                        u[i] = Workspace.grow(u[i], patches.bufferSize(nb));
-                    }
+                    float[][] u = ws.u(patches.bufferSize(nb), call);
                     ws.a = Workspace.grow(ws.a, 4 * k * cols + VL);
                     ws.zeros = Workspace.grow(ws.zeros, Math.max(Math.max(g.w(), ow), VL));
                     for (int b = b0; b < b1; b++) {

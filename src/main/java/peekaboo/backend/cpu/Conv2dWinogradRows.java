@@ -344,16 +344,20 @@ final class Conv2dWinogradRows {
     /**
      * The transformed rows of one image's channels of one group: u_i[ui + (ci*th + ty)*wp + padW + j] = u_i of
      * column j at transformed row ty (from the input rows 2ty - padH .. 2ty - padH + 3, zero outside), for
-     * u_0..u_3 in u at u0..u3; the padding columns of each row are written as zeros. Rows outside the image
-     * are read from zeros, a zero-filled array, so that no vector depends on a branch (C2 on JDK 17
-     * compiled that into an allocation per vector).
+     * u_0..u_3 in u at u0..u3 (padding columns: see below). Rows outside the image are read from zeros, a
+     * zero-filled array, so that no vector depends on a branch (C2 on JDK 17 compiled that into an allocation
+     * per vector).
      */
     static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] u, int u0,
             int u1, int u2, int u3) {
         transformRows(g, x, xOff, th, wp, zeros, u, u0, u, u1, u, u2, u, u3);
     }
 
-    /** {@link #transformRows} into four arrays. */
+    /**
+     * {@link #transformRows} into four arrays. Rows of a vector and longer leave the padding columns as they
+     * are: callers keep them zero (their buffers are zeroed once per call); writing them here, scalars
+     * between the vector stores, took a quarter of the transform's time.
+     */
     static void transformRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] v0, int u0,
             float[] v1, int u1, float[] v2, int u2, float[] v3, int u3) {
         int h = g.h();
@@ -363,10 +367,16 @@ final class Conv2dWinogradRows {
             transformShortRows(g, x, xOff, th, wp, zeros, v0, u0, v1, u1, v2, u2, v3, u3);
             return;
         }
-        int whole = w / VL * VL;
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
             for (int ty = 0; ty < th; ty++) {
                 int iy = 2 * ty - g.padH();
+                int d = (ci * th + ty) * wp + padW;
+                if (iy >= 0 && iy + 3 < h) { // all four rows inside the image: no selection per row
+                    int r0 = xOff + (ci * h + iy) * w;
+                    transformRow(w, x, r0, x, r0 + w, x, r0 + 2 * w, x, r0 + 3 * w, v0, u0 + d, v1, u1 + d, v2, u2 + d,
+                            v3, u3 + d);
+                    continue;
+                }
                 float[] x0 = iy >= 0 && iy < h ? x : zeros;
                 float[] x1 = iy + 1 >= 0 && iy + 1 < h ? x : zeros;
                 float[] x2 = iy + 2 >= 0 && iy + 2 < h ? x : zeros;
@@ -375,35 +385,35 @@ final class Conv2dWinogradRows {
                 int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
                 int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
                 int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
-                int row = (ci * th + ty) * wp;
-                for (int j = 0; j < padW; j++) {
-                    v0[u0 + row + j] = v1[u1 + row + j] = v2[u2 + row + j] = v3[u3 + row + j] = 0f;
-                    v0[u0 + row + padW + w + j] = v1[u1 + row + padW + w + j] = 0f;
-                    v2[u2 + row + padW + w + j] = v3[u3 + row + padW + w + j] = 0f;
-                }
-                int d = row + padW;
-                int j = 0;
-                for (; j < whole; j += VL) {
-                    FloatVector d0 = FloatVector.fromArray(S, x0, r0 + j);
-                    FloatVector d1 = FloatVector.fromArray(S, x1, r1 + j);
-                    FloatVector d2 = FloatVector.fromArray(S, x2, r2 + j);
-                    FloatVector d3 = FloatVector.fromArray(S, x3, r3 + j);
-                    d0.sub(d2).intoArray(v0, u0 + d + j);
-                    d1.add(d2).intoArray(v1, u1 + d + j);
-                    d2.sub(d1).intoArray(v2, u2 + d + j);
-                    d1.sub(d3).intoArray(v3, u3 + d + j);
-                }
-                for (; j < w; j++) {
-                    float d0 = x0[r0 + j];
-                    float d1 = x1[r1 + j];
-                    float d2 = x2[r2 + j];
-                    float d3 = x3[r3 + j];
-                    v0[u0 + d + j] = d0 - d2;
-                    v1[u1 + d + j] = d1 + d2;
-                    v2[u2 + d + j] = d2 - d1;
-                    v3[u3 + d + j] = d1 - d3;
-                }
+                transformRow(w, x0, r0, x1, r1, x2, r2, x3, r3, v0, u0 + d, v1, u1 + d, v2, u2 + d, v3, u3 + d);
             }
+        }
+    }
+
+    /** u_0..u_3 of one row of w columns from the input rows d0..d3 (see the class comment). */
+    private static void transformRow(int w, float[] x0, int r0, float[] x1, int r1, float[] x2, int r2, float[] x3,
+            int r3, float[] v0, int d0, float[] v1, int d1, float[] v2, int d2, float[] v3, int d3) {
+        int whole = w / VL * VL;
+        int j = 0;
+        for (; j < whole; j += VL) {
+            FloatVector e0 = FloatVector.fromArray(S, x0, r0 + j);
+            FloatVector e1 = FloatVector.fromArray(S, x1, r1 + j);
+            FloatVector e2 = FloatVector.fromArray(S, x2, r2 + j);
+            FloatVector e3 = FloatVector.fromArray(S, x3, r3 + j);
+            e0.sub(e2).intoArray(v0, d0 + j);
+            e1.add(e2).intoArray(v1, d1 + j);
+            e2.sub(e1).intoArray(v2, d2 + j);
+            e1.sub(e3).intoArray(v3, d3 + j);
+        }
+        for (; j < w; j++) {
+            float e0 = x0[r0 + j];
+            float e1 = x1[r1 + j];
+            float e2 = x2[r2 + j];
+            float e3 = x3[r3 + j];
+            v0[d0 + j] = e0 - e2;
+            v1[d1 + j] = e1 + e2;
+            v2[d2 + j] = e2 - e1;
+            v3[d3 + j] = e1 - e3;
         }
     }
 
