@@ -30,8 +30,7 @@ final class Conv2dWinogradChunks {
     private static final int MIN_WIDTH = 8;
 
     static boolean supports(ConvShape g) {
-        return Conv2dWinogradRows.ENABLED && Sgemm.SIMD && g.groups() == 1 && g.r() == 3 && g.dilH() == 1
-                && g.strideH() == 1 && g.strideW() == 1 && g.outW() >= MIN_WIDTH;
+        return Conv2dWinogradRows.applies(g) && g.groups() == 1 && g.outW() >= MIN_WIDTH;
     }
 
     /**
@@ -39,8 +38,7 @@ final class Conv2dWinogradChunks {
      * the weight gradient of layers too large for the direct one's partial sums).
      */
     static boolean supportsWeightGrad(ConvShape g) {
-        return Conv2dWinogradRows.ENABLED && Sgemm.SIMD && g.groups() == 1 && g.r() == 3 && g.dilH() == 1
-                && g.strideH() == 1 && g.strideW() == 1 && g.outW() >= MIN_WIDTH;
+        return Conv2dWinogradRows.applies(g) && g.groups() == 1 && g.outW() >= MIN_WIDTH;
     }
 
     /** Per-thread buffers, grown on demand and reused. */

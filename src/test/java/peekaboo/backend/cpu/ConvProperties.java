@@ -109,9 +109,10 @@ class ConvProperties {
     }
 
     /**
-     * Dense layers with three kernel rows at stride 1 whose output rows fill whole tiles take F(2, 3)
-     * along the rows (Conv2dWinogradRows), forward and input gradient: odd heights, padding 0 to 2,
-     * one or three column taps, column dilation, groups and bias move the transformed rows around.
+     * Dense layers with three kernel rows at stride 1, 8 channels and more on both sides, whose output rows
+     * fill whole tiles take F(2, 3) along the rows (Conv2dWinogradRows), forward and input gradient: odd
+     * heights, padding 0 to 2, one or three column taps, column dilation, groups and bias move the
+     * transformed rows around.
      */
     @Property(tries = 40, seed = "53")
     void winogradRowsFloat32MatchesReference(@ForAll("winogradShapes") ConvShape g, @ForAll long seed) {
@@ -122,9 +123,9 @@ class ConvProperties {
     @Provide
     Arbitrary<ConvShape> winogradShapes() {
         Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(5);
-        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 40),
-                Arbitraries.integers().between(1, 40), Arbitraries.integers().between(1, 21), geo).as((n, c, k, rows, q) -> {
-                    int groups = q[4] == 2 && c % 2 == 0 && k % 2 == 0 ? 2 : 1;
+        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(8, 40),
+                Arbitraries.integers().between(8, 40), Arbitraries.integers().between(1, 21), geo).as((n, c, k, rows, q) -> {
+                    int groups = q[4] == 2 && c % 2 == 0 && k % 2 == 0 && c >= 16 && k >= 16 ? 2 : 1;
                     int s = q[2] == 0 ? 1 : 3;
                     int dilW = q[3] == 2 ? 2 : 1;
                     int ow = q[3] == 0 ? SgemmKernel.VL : SgemmKernel.NR * (q[3] == 1 ? 1 : 2);
@@ -138,7 +139,8 @@ class ConvProperties {
     }
 
     /**
-     * Dense, ungrouped 3-row stride-1 layers on the patch path (outputs under 16x16, at least 8 wide) take
+     * Dense, ungrouped 3-row stride-1 layers of 8 channels and more on the patch path (outputs under 16x16, at
+     * least 8 wide) take
      * F(2, 3) along the rows over chunks of images (Conv2dWinogradChunks): rows shorter than a vector are
      * transformed a vector at a time, the lanes past a row landing on later rows and the padding.
      */
@@ -151,8 +153,8 @@ class ConvProperties {
     @Provide
     Arbitrary<ConvShape> winogradChunkShapes() {
         Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(4);
-        return Combinators.combine(Arbitraries.integers().between(1, 20), Arbitraries.integers().between(1, 40),
-                Arbitraries.integers().between(1, 40), Arbitraries.integers().between(1, 15),
+        return Combinators.combine(Arbitraries.integers().between(1, 20), Arbitraries.integers().between(8, 40),
+                Arbitraries.integers().between(8, 40), Arbitraries.integers().between(1, 15),
                 Arbitraries.integers().between(8, 15), geo).as((n, c, k, oh, ow, q) -> {
                     int s = q[2] == 0 ? 1 : 3;
                     int dilW = q[3] == 2 ? 2 : 1;
