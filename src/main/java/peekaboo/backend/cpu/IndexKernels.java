@@ -75,8 +75,16 @@ final class IndexKernels {
             }
         };
         int planes = n * c;
-        if ((long) x.numel() < CpuBackend.PARALLEL_GRAIN || planes < 2) body.run(0, planes);
-        else Parallel.forEachTask(planes, p -> body.run(p, p + 1)); // a thread that starts late takes fewer planes
+        if ((long) x.numel() < CpuBackend.PARALLEL_GRAIN || planes < 2) {
+            body.run(0, planes);
+            return;
+        }
+        // tasks of several planes (~16K floats, at least 8 tasks a thread), handed out one at a time: a thread
+        // that starts late takes fewer; one plane a task (64 floats on an 8x8 map) spent more time handing out
+        // tasks than mapping planes
+        int per = Math.max(1, Math.min(planes / (8 * Parallel.threads()), (1 << 14) / Math.max(1, inner)));
+        int tasks = (planes + per - 1) / per;
+        Parallel.forEachTask(tasks, t -> body.run(t * per, Math.min(planes, (t + 1) * per)));
     }
 
     static String describe(Tensor t) { return Shape.str(t.shape()) + " " + t.dtype(); }
