@@ -92,7 +92,7 @@ final class Conv2dWinogradChunks {
         int p2 = th * ow;
         int nb = Conv2dIm2col.imagesPerChunk(rows);
         PaddedPatches patches = new PaddedPatches(rows, nb);
-        float[][] v = Conv2dWinogradRows.weightRows(g, w, wOff, 0);
+        float[][] v = WinogradRows.kernelRows(g, w, wOff, 0);
         float[][] reuse = PACKED.get();
         SgemmDriver.PackedA[] packed = new SgemmDriver.PackedA[4];
         for (int i = 0; i < 4; i++) {
@@ -111,7 +111,7 @@ final class Conv2dWinogradChunks {
             ws.zeros = Workspace.grow(ws.zeros, Math.max(g.w(), VL));
             for (int b = b0; b < b1; b++) {
                 int o = (b - b0) * patches.imageSize;
-                Conv2dWinogradRows.transformRows(g, x, xOff + b * c * hw, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o,
+                WinogradRows.inputRows(g, x, xOff + b * c * hw, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o,
                         u[3], o);
             }
             for (int i = 0; i < 4; i++) {
@@ -188,7 +188,7 @@ final class Conv2dWinogradChunks {
                             xs0 = 0;
                         }
                         int o = (b - b0) * patches.imageSize;
-                        Conv2dWinogradRows.transformRows(g, xs, xs0, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o, u[3], o);
+                        WinogradRows.inputRows(g, xs, xs0, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o, u[3], o);
                         float[] ds = dy;
                         int ds0 = dyOff + b * k * oh * ow;
                         if (qdy != null) {
@@ -197,15 +197,16 @@ final class Conv2dWinogradChunks {
                             ds0 = 0;
                         }
                         // a_i[ko][(b, ty, ox)] at a[i*k*cols + ko*cols + (b - b0)*p2 + ty*ow + ox]
-                        Conv2dWinogradRows.transformDyRows(ds, ds0, k, oh, ow, th, ow, ws.zeros, ws.a, (b - b0) * p2, cols);
+                        WinogradRows.dyRows(ds, ds0, k, oh, ow, th, ow, ws.zeros, ws.a, (b - b0) * p2, cols);
                     }
                     for (int i = 0; i < 4; i++) {
                         // op(B) = patches^T: pixels down, patch rows across
-                        Conv2dIm2col.gemm(parallelGemm, k, cs, cols, SgemmDriver.matrixA(false, ws.a, i * k * cols, cols),
-                                patches.transposedAsB(u[i]), m, i * k * cs, cs, true);
+                        SgemmDriver.PackA dyRows = SgemmDriver.matrixA(false, ws.a, i * k * cols, cols);
+                        Conv2dIm2col.gemm(parallelGemm, k, cs, cols, dyRows, patches.transposedAsB(u[i]), m, i * k * cs, cs,
+                                true);
                     }
                 }
-                Conv2dWinogradRows.combineWeightGrad(m, 0, k * cs, c, s, out, outOff);
+                WinogradRows.weightGradRows(m, 0, k * cs, c, s, out, outOff);
             }
         };
         if (parallelGemm) {

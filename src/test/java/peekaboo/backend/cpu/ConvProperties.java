@@ -9,6 +9,7 @@ import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
@@ -111,13 +112,25 @@ class ConvProperties {
     /**
      * Dense layers with three kernel rows at stride 1, 8 channels and more on both sides, whose output rows
      * fill whole tiles take F(2, 3) along the rows (Conv2dWinogradRows), forward and input gradient: odd
-     * heights, padding 0 to 2, one or three column taps, column dilation, groups and bias move the
-     * transformed rows around.
+     * heights, padding 0 to 2 (also wider than the column taps reach, so that rows shorter than a vector
+     * meet the padding), one or three column taps, column dilation, groups and bias move the transformed
+     * rows around.
      */
     @Property(tries = 40, seed = "53")
     void winogradRowsFloat32MatchesReference(@ForAll("winogradShapes") ConvShape g, @ForAll long seed) {
         assertTrue(Conv2dWinogradRows.supports(g), () -> g + " should take the Winograd rows");
         checkF32(g, seed, 0);
+    }
+
+    /**
+     * A 3x1 kernel with padded columns: rows of 14 under a padding of 1 are shorter than a vector, and the
+     * last row's vector store of one transformed block reached the next block's first padding column.
+     */
+    @Example
+    void winogradShortRowsKeepTheNextBlocksPadding() {
+        ConvShape g = new ConvShape(2, 8, 16, 14, 8, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(Conv2dWinogradRows.supports(g));
+        checkF32(g, 7, 0);
     }
 
     @Provide
@@ -131,7 +144,7 @@ class ConvProperties {
                     int ow = q[3] == 0 ? SgemmKernel.VL : SgemmKernel.NR * (q[3] == 1 ? 1 : 2);
                     int oh = ow == SgemmKernel.VL ? 4 * (1 + rows % 5) : rows;
                     int padH = Math.min(q[0], (oh + 1) / 2);
-                    int padW = Math.min(q[1], dilW * (s - 1));
+                    int padW = q[1]; // may exceed the column taps' reach (a 3x1 kernel with padded columns)
                     int h = oh - 2 * padH + 2;
                     int w = ow - 2 * padW + dilW * (s - 1);
                     return new ConvShape(n, c, h, w, k, 3, s, 1, 1, padH, padW, 1, dilW, groups);
@@ -159,7 +172,7 @@ class ConvProperties {
                     int s = q[2] == 0 ? 1 : 3;
                     int dilW = q[3] == 2 ? 2 : 1;
                     int padH = Math.min(q[0], (oh + 1) / 2);
-                    int padW = Math.min(q[1], dilW * (s - 1));
+                    int padW = q[1]; // may exceed the column taps' reach (a 3x1 kernel with padded columns)
                     return new ConvShape(n, c, oh - 2 * padH + 2, ow - 2 * padW + dilW * (s - 1), k, 3, s, 1, 1, padH, padW,
                             1, dilW, 1);
                 });
