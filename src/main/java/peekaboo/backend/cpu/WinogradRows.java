@@ -40,40 +40,62 @@ final class WinogradRows {
     }
 
     /**
-     * {@link #inputRows} into four arrays. Rows of a vector and longer leave the padding columns as they
-     * are: callers keep them zero (their buffers are zeroed once per call); writing them here, scalars
-     * between the vector stores, took a quarter of the transform's time.
+     * {@link #inputRows} into four arrays. The padding columns stay as they are (callers zero their buffers
+     * once per call): writing them for every row, scalars between the vector stores, took a quarter of the
+     * transform's time; only rows shorter than a vector, stored a vector at a time, zero them again.
      */
     static void inputRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros, float[] v0, int u0,
             float[] v1, int u1, float[] v2, int u2, float[] v3, int u3) {
         int h = g.h();
         int w = g.w();
         int padW = g.padW();
-        if (w < VL) {
-            shortRows(g, x, xOff, th, wp, zeros, v0, u0, v1, u1, v2, u2, v3, u3);
-            return;
-        }
+        int end = g.cPerGroup() * th * wp; // one u_i of the image
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
             for (int ty = 0; ty < th; ty++) {
                 int iy = 2 * ty - g.padH();
                 int d = (ci * th + ty) * wp + padW;
-                if (iy >= 0 && iy + 3 < h) { // all four rows inside the image: no selection per row
+                if (w >= VL && iy >= 0 && iy + 3 < h) { // all four rows inside the image: no selection per row
                     int r0 = xOff + (ci * h + iy) * w;
                     row(w, x, r0, x, r0 + w, x, r0 + 2 * w, x, r0 + 3 * w, v0, u0 + d, v1, u1 + d, v2, u2 + d,
                             v3, u3 + d);
                     continue;
                 }
-                float[] x0 = iy >= 0 && iy < h ? x : zeros;
-                float[] x1 = iy + 1 >= 0 && iy + 1 < h ? x : zeros;
-                float[] x2 = iy + 2 >= 0 && iy + 2 < h ? x : zeros;
-                float[] x3 = iy + 3 >= 0 && iy + 3 < h ? x : zeros;
-                int r0 = x0 == x ? xOff + (ci * h + iy) * w : 0;
-                int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
-                int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
-                int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
-                row(w, x0, r0, x1, r1, x2, r2, x3, r3, v0, u0 + d, v1, u1 + d, v2, u2 + d, v3, u3 + d);
+                float[] x0 = source(x, zeros, iy, h);
+                float[] x1 = source(x, zeros, iy + 1, h);
+                float[] x2 = source(x, zeros, iy + 2, h);
+                float[] x3 = source(x, zeros, iy + 3, h);
+                int r0 = start(xOff, ci, iy, h, w);
+                int r1 = start(xOff, ci, iy + 1, h, w);
+                int r2 = start(xOff, ci, iy + 2, h, w);
+                int r3 = start(xOff, ci, iy + 3, h, w);
+                if (w >= VL) {
+                    row(w, x0, r0, x1, r1, x2, r2, x3, r3, v0, u0 + d, v1, u1 + d, v2, u2 + d, v3, u3 + d);
+                } else {
+                    if (d + VL <= end && Math.max(Math.max(r0, r1), Math.max(r2, r3)) + VL <= x.length) {
+                        shortRow(x0, r0, x1, r1, x2, r2, x3, r3, v0, u0 + d, v1, u1 + d, v2, u2 + d, v3, u3 + d);
+                    } else {
+                        row(w, x0, r0, x1, r1, x2, r2, x3, r3, v0, u0 + d, v1, u1 + d, v2, u2 + d, v3, u3 + d);
+                    }
+                    // the row before may have stored over this row's padding (see shortRow)
+                    for (int j = -padW; j < 0; j++) {
+                        v0[u0 + d + j] = v1[u1 + d + j] = v2[u2 + d + j] = v3[u3 + d + j] = 0f;
+                    }
+                    for (int j = w; j < wp - padW; j++) {
+                        v0[u0 + d + j] = v1[u1 + d + j] = v2[u2 + d + j] = v3[u3 + d + j] = 0f;
+                    }
+                }
             }
         }
+    }
+
+    /** The array input row iy is read from: x, or zeros for a row of the padding. */
+    private static float[] source(float[] x, float[] zeros, int iy, int h) {
+        return iy >= 0 && iy < h ? x : zeros;
+    }
+
+    /** Where input row iy of channel ci starts in its {@link #source}. */
+    private static int start(int xOff, int ci, int iy, int h, int w) {
+        return iy >= 0 && iy < h ? xOff + (ci * h + iy) * w : 0;
     }
 
     /** u_0..u_3 of one row of w columns from the input rows d0..d3 (see the class comment). */
@@ -104,62 +126,23 @@ final class WinogradRows {
     }
 
     /**
-     * {@link #inputRows} for rows shorter than a vector: a vector loaded at input row iy holds that row
-     * in its first w lanes and the next rows after it, so with A, B, C, D loaded at rows iy .. iy+3 the
-     * first w lanes of A - C, B + C, C - B and B - D are u_0 .. u_3. Each is stored whole at its row, the
-     * lanes past the row landing on later rows of the same u_i (rewritten after it) or on the padding columns,
-     * which are zeroed after the store; so rows go in increasing order. Rows whose store would reach past
-     * the image's last row of u_i (the next u_i, or the next image, may already be written), or whose loads
-     * would run past x's end, take scalars.
+     * One row shorter than a vector (see {@link #inputRows}): a vector loaded at input row iy holds that row in
+     * its first w lanes and the next rows after it, so with A, B, C, D loaded at rows iy .. iy+3 the first w
+     * lanes of A - C, B + C, C - B and B - D are u_0 .. u_3. Each is stored whole, the lanes past the row
+     * landing on later rows of the same u_i (written after it: rows go in increasing order) and on padding
+     * columns (the caller zeroes each row's after its store). The caller keeps the store inside the image's
+     * u_i (the next u_i, or the next image, may be written already) and the loads inside x.
      */
-    private static void shortRows(ConvShape g, float[] x, int xOff, int th, int wp, float[] zeros,
-            float[] v0, int u0, float[] v1, int u1, float[] v2, int u2, float[] v3, int u3) {
-        int h = g.h();
-        int w = g.w();
-        int padW = g.padW();
-        int end = g.cPerGroup() * th * wp; // one u_i of the image
-        for (int ci = 0; ci < g.cPerGroup(); ci++) {
-            for (int ty = 0; ty < th; ty++) {
-                int iy = 2 * ty - g.padH();
-                float[] x0 = iy >= 0 && iy < h ? x : zeros;
-                float[] x1 = iy + 1 >= 0 && iy + 1 < h ? x : zeros;
-                float[] x2 = iy + 2 >= 0 && iy + 2 < h ? x : zeros;
-                float[] x3 = iy + 3 >= 0 && iy + 3 < h ? x : zeros;
-                int r0 = x0 == x ? xOff + (ci * h + iy) * w : 0;
-                int r1 = x1 == x ? xOff + (ci * h + iy + 1) * w : 0;
-                int r2 = x2 == x ? xOff + (ci * h + iy + 2) * w : 0;
-                int r3 = x3 == x ? xOff + (ci * h + iy + 3) * w : 0;
-                int d = (ci * th + ty) * wp + padW;
-                if (d + VL <= end && Math.max(Math.max(r0, r1), Math.max(r2, r3)) + VL <= x.length) {
-                    FloatVector a = FloatVector.fromArray(S, x0, r0);
-                    FloatVector b = FloatVector.fromArray(S, x1, r1);
-                    FloatVector c = FloatVector.fromArray(S, x2, r2);
-                    FloatVector e = FloatVector.fromArray(S, x3, r3);
-                    a.sub(c).intoArray(v0, u0 + d);
-                    b.add(c).intoArray(v1, u1 + d);
-                    c.sub(b).intoArray(v2, u2 + d);
-                    b.sub(e).intoArray(v3, u3 + d);
-                } else {
-                    for (int j = 0; j < w; j++) {
-                        float d0 = x0[r0 + j];
-                        float d1 = x1[r1 + j];
-                        float d2 = x2[r2 + j];
-                        float d3 = x3[r3 + j];
-                        v0[u0 + d + j] = d0 - d2;
-                        v1[u1 + d + j] = d1 + d2;
-                        v2[u2 + d + j] = d2 - d1;
-                        v3[u3 + d + j] = d1 - d3;
-                    }
-                }
-                // the padding columns: this row's (written over by the row before) and the next row's start
-                for (int j = 0; j < padW; j++) {
-                    v0[u0 + d - padW + j] = v1[u1 + d - padW + j] = v2[u2 + d - padW + j] = v3[u3 + d - padW + j] = 0f;
-                }
-                for (int j = w; j < wp - padW; j++) {
-                    v0[u0 + d + j] = v1[u1 + d + j] = v2[u2 + d + j] = v3[u3 + d + j] = 0f;
-                }
-            }
-        }
+    private static void shortRow(float[] x0, int r0, float[] x1, int r1, float[] x2, int r2, float[] x3, int r3,
+            float[] v0, int d0, float[] v1, int d1, float[] v2, int d2, float[] v3, int d3) {
+        FloatVector a = FloatVector.fromArray(S, x0, r0);
+        FloatVector b = FloatVector.fromArray(S, x1, r1);
+        FloatVector c = FloatVector.fromArray(S, x2, r2);
+        FloatVector e = FloatVector.fromArray(S, x3, r3);
+        a.sub(c).intoArray(v0, d0);
+        b.add(c).intoArray(v1, d1);
+        c.sub(b).intoArray(v2, d2);
+        b.sub(e).intoArray(v3, d3);
     }
 
     /** Group gi's weights transformed along the kernel rows: v_0..v_3 as [k/groups, (c/groups)*s] matrices. */
