@@ -8,14 +8,17 @@ import jdk.incubator.vector.FloatVector;
 import peekaboo.backend.ConvShape;
 
 /**
- * F(2, 3) along the rows ({@link Conv2dWinogradRows}) for the small maps of the patch path: per chunk of
- * images the transformed rows u_0..u_3 are written as four padded chunks of th x Wp images (th = half the
- * output rows, Wp the padded width), each u_i is convolved with its transformed kernel row v_i by one GEMM
- * over its patches ({@link PaddedPatches} with a 1 x s kernel and no padding), and the four results are
- * combined into pairs of output rows. The four GEMMs make 2/3 of the multiply-adds of the patch path's one.
+ * F(2, 3) along the rows ({@link WinogradRows}) for the small maps of the patch path ({@link Conv2dIm2col}):
+ * per chunk of images the transformed rows u_0..u_3 are written as four padded chunks of th x Wp images (th =
+ * half the output rows, Wp the padded width), each u_i is convolved with its transformed kernel row v_i by
+ * one GEMM over its patches ({@link PaddedPatches} with a 1 x s kernel and no padding), and the four results
+ * are combined into pairs of output rows. The four GEMMs make 2/3 of the multiply-adds of the patch path's
+ * one. The weight gradient is the transposed algorithm: four GEMMs of the transformed dy rows against the
+ * transposed patches of u_0..u_3.
  *
- * <p>Taken by dense, ungrouped layers with three kernel rows at stride 1 on the patch path (maps under
- * 16x16), forward and (as the forward of dy with flipped weights) input gradient.
+ * <p>Taken by ungrouped layers with three kernel rows at stride 1 and 8 channels or more on the patch path,
+ * at least 8 wide: the forward and (as the forward of dy with flipped weights) the input gradient of dense
+ * ones, and the weight gradient.
  */
 final class Conv2dWinogradChunks {
 
