@@ -110,7 +110,7 @@ final class Conv2dIm2col {
     }
 
     /** The dense forward, with group gi's weights [kg, crs] read through weights.apply(gi). */
-    static void forward(ConvShape g, float[] x, int xOff, java.util.function.IntFunction<SgemmDriver.PackA> weights,
+    private static void forward(ConvShape g, float[] x, int xOff, java.util.function.IntFunction<SgemmDriver.PackA> weights,
             float[] bias, int biasOff, float[] y, int yOff) {
         int p = g.outH() * g.outW();
         int kg = g.kPerGroup();
@@ -145,7 +145,7 @@ final class Conv2dIm2col {
      * Each group's op(A) (m x k) packed once for all of the call's chunks; the first group's buffer is
      * kept per calling thread (a layer's weights: up to 9 MB, allocated and zeroed anew at every call otherwise).
      */
-    static SgemmDriver.PackedA[] packOnce(int groups, int m, int k,
+    private static SgemmDriver.PackedA[] packOnce(int groups, int m, int k,
             java.util.function.IntFunction<SgemmDriver.PackA> source) {
         SgemmDriver.PackedA[] packed = new SgemmDriver.PackedA[groups];
         for (int gi = 0; gi < groups; gi++) {

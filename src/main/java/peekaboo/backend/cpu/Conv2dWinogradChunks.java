@@ -76,7 +76,10 @@ final class Conv2dWinogradChunks {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
     private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
-    /** The transformed weights' packing buffers, kept per calling thread (see {@link Conv2dIm2col#packOnce}). */
+    /**
+     * The transformed weights' packing buffers, kept per calling thread (as {@code Conv2dIm2col} keeps its
+     * packed weights: a large layer's would be allocated and zeroed anew at every call otherwise).
+     */
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[4][]);
 
     /** y = conv2d(x, w) + bias (bias nullable) for a layer that {@link #supports} says this path takes. */
@@ -208,8 +211,8 @@ final class Conv2dWinogradChunks {
                     for (int i = 0; i < 4; i++) {
                         // op(B) = patches^T: pixels down, patch rows across
                         SgemmDriver.PackA dyRows = SgemmDriver.matrixA(false, ws.a, i * k * cols, cols);
-                        Conv2dIm2col.gemm(parallelGemm, k, cs, cols, dyRows, patches.transposedAsB(u[i]), m, i * k * cs, cs,
-                                true);
+                        Conv2dIm2col.gemm(parallelGemm, k, cs, cols, dyRows, patches.transposedAsB(u[i]), m,
+                                i * k * cs, cs, true);
                     }
                 }
                 WinogradRows.weightGradRows(m, 0, k * cs, c, s, out, outOff);
