@@ -373,38 +373,30 @@ final class Conv2dDirect {
                     int jn = Math.min(jb, tj - jt);
                     Arrays.fill(acc, 0, tk * jn * tile * VL, 0f);
                     for (int s0 = 0; s0 < nb; s0 += per) {
-                        dotTiles(Math.min(per, nb - s0), dyImage, pd.size(), count, dyStep, xpStep, kg, crs, tk, jt, jn,
-                                offs, dyv, dyBase + s0 * dyImage, dyRow, xp, s0 * pd.size(), acc);
+                        int images = Math.min(per, nb - s0);
+                        int da = dyBase + s0 * dyImage;
+                        int dx = s0 * pd.size();
+                        for (int i = 0; i < tk; i++) {
+                            int k0 = 4 * i;
+                            int a0 = da + Math.min(k0, kg - 1) * dyRow;
+                            int a1 = da + Math.min(k0 + 1, kg - 1) * dyRow;
+                            int a2 = da + Math.min(k0 + 2, kg - 1) * dyRow;
+                            int a3 = da + Math.min(k0 + 3, kg - 1) * dyRow;
+                            for (int jj = 0; jj < jn; jj++) {
+                                int j0 = taps * (jt + jj);
+                                int ao = (i * jn + jj) * tile * VL;
+                                SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2,
+                                        a3, xp, dx + offs[j0], dx + offs[Math.min(j0 + 1, crs - 1)],
+                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)],
+                                        dx + offs[Math.min(j0 + 4, crs - 1)], dx + offs[Math.min(j0 + 5, crs - 1)], acc, ao);
+                            }
+                        }
                     }
                     reduceTiles(acc, kg, crs, tk, taps, jt, jn, out, outOff + gi * kg * crs);
                 }
             }
         });
         Conv2dF32.addPartials(partial, dw, dwOff, g.weightSize());
-    }
-
-    /**
-     * One sweep of the weight gradient's tap tiles [jt, jt + jn) over a group of images: for every row tile i
-     * (output channels 4i .. 4i+3, rows aRow apart in a from da) and tap tile jj (taps 6(jt+jj) .. +5, at
-     * b[db + offs[tap]]), a {@link SgemmKernel#dotKernel} call into the 4 x 6 block at acc[(i*jn + jj)*24*VL];
-     * the last row and tap tiles repeat their last row or tap, whose sums {@link #reduceTiles} drops.
-     */
-    static void dotTiles(int images, int aImage, int bImage, int count, int aStep, int bStep, int kg, int crs, int tk,
-            int jt, int jn, int[] offs, float[] a, int da, int aRow, float[] b, int db, float[] acc) {
-        for (int i = 0; i < tk; i++) {
-            int k0 = 4 * i;
-            int a0 = da + Math.min(k0, kg - 1) * aRow;
-            int a1 = da + Math.min(k0 + 1, kg - 1) * aRow;
-            int a2 = da + Math.min(k0 + 2, kg - 1) * aRow;
-            int a3 = da + Math.min(k0 + 3, kg - 1) * aRow;
-            for (int jj = 0; jj < jn; jj++) {
-                int j0 = 6 * (jt + jj);
-                SgemmKernel.dotKernel(images, aImage, bImage, count, aStep, bStep, a, a0, a1, a2, a3, b, db + offs[j0],
-                        db + offs[Math.min(j0 + 1, crs - 1)], db + offs[Math.min(j0 + 2, crs - 1)],
-                        db + offs[Math.min(j0 + 3, crs - 1)], db + offs[Math.min(j0 + 4, crs - 1)],
-                        db + offs[Math.min(j0 + 5, crs - 1)], acc, (i * jn + jj) * 24 * VL);
-            }
-        }
     }
 
     /** Image blocks per thread in {@link #weightGrad} (static halves left one thread waiting ~10% of the time). */
