@@ -169,7 +169,11 @@ final class Conv2dDirect {
             float[] y, int yOff) {
         double density = SparseRows.density(w, wOff, g.weightSize());
         if (density <= (direct16(g) ? SparseRows.DIRECT_MAX_DENSITY : SparseRows.SMALL_MAP_MAX_DENSITY)) {
-            forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            if (Conv2dSparseStacked.applies(g)) {
+                Conv2dSparseStacked.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            } else {
+                forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+            }
             return;
         }
         if (Conv2dWinogradRows.supports(g)) {

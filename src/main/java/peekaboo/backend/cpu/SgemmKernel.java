@@ -159,7 +159,7 @@ final class SgemmKernel {
      * vectors per image). Ten loads feed 24 FMAs: loads at arbitrary offsets mostly straddle two cache
      * lines, and with a 4 x 4 block (8 loads for 16 FMAs) they, not the FMAs, were the limit (calls
      * alternating in one JVM: 32->32 16x16 batch 128 5.18 -> 4.81 ms, 64->64 32x32 batch 32 19.7 ->
-     * 17.2 ms).
+     * 17.2 ms). Needs images * count >= 1 (the last iteration is peeled).
      */
     static void dotKernel(int images, int aImage, int bImage, int count, int aStep, int bStep, float[] a,
             int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int b4, int b5,
@@ -191,7 +191,8 @@ final class SgemmKernel {
         // one flat loop over images x count: with a nested loop C2 (JDK 17) ran this kernel 20x slower
         int aJump = aImage - count * aStep;
         int bJump = bImage - count * bStep;
-        for (int t = images * count, u = 0, q = 0, r = 0; t > 0; t--) {
+        int u = 0, q = 0, r = 0;
+        for (int t = images * count - 1; t > 0; t--) {
             FloatVector x0 = FloatVector.fromArray(S, b, b0 + q);
             FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
             FloatVector x2 = FloatVector.fromArray(S, b, b2 + q);
@@ -233,6 +234,45 @@ final class SgemmKernel {
                 q += bJump;
                 r += aJump;
             }
+        }
+        // The last iteration, peeled: each stored sum then comes straight from an FMA, whose exact vector
+        // class C2 knows. Stored from the loop's phis, C2 (JDK 17) sometimes lost that class for some of
+        // them, and their stores ran the Vector API's Java fallback: steps at half speed in some JVM runs.
+        {
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + q);
+            FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
+            FloatVector x2 = FloatVector.fromArray(S, b, b2 + q);
+            FloatVector x3 = FloatVector.fromArray(S, b, b3 + q);
+            FloatVector x4 = FloatVector.fromArray(S, b, b4 + q);
+            FloatVector x5 = FloatVector.fromArray(S, b, b5 + q);
+            FloatVector d0 = FloatVector.fromArray(S, a, a0 + r);
+            s00 = d0.fma(x0, s00);
+            s01 = d0.fma(x1, s01);
+            s02 = d0.fma(x2, s02);
+            s03 = d0.fma(x3, s03);
+            s04 = d0.fma(x4, s04);
+            s05 = d0.fma(x5, s05);
+            FloatVector d1 = FloatVector.fromArray(S, a, a1 + r);
+            s10 = d1.fma(x0, s10);
+            s11 = d1.fma(x1, s11);
+            s12 = d1.fma(x2, s12);
+            s13 = d1.fma(x3, s13);
+            s14 = d1.fma(x4, s14);
+            s15 = d1.fma(x5, s15);
+            FloatVector d2 = FloatVector.fromArray(S, a, a2 + r);
+            s20 = d2.fma(x0, s20);
+            s21 = d2.fma(x1, s21);
+            s22 = d2.fma(x2, s22);
+            s23 = d2.fma(x3, s23);
+            s24 = d2.fma(x4, s24);
+            s25 = d2.fma(x5, s25);
+            FloatVector d3 = FloatVector.fromArray(S, a, a3 + r);
+            s30 = d3.fma(x0, s30);
+            s31 = d3.fma(x1, s31);
+            s32 = d3.fma(x2, s32);
+            s33 = d3.fma(x3, s33);
+            s34 = d3.fma(x4, s34);
+            s35 = d3.fma(x5, s35);
         }
         s00.intoArray(acc, ao + 0 * VL);
         s01.intoArray(acc, ao + 1 * VL);

@@ -125,6 +125,73 @@ class PsgConvolutionProperties {
         assertArrayEquals(c.mask().mul(takeSign ? exact.sign() : exact).toFloatArray(), fused(c)[0].toFloatArray(), 0f);
     }
 
+    /**
+     * A pruned layer-like case where the CPU computes only the unpruned entries of G_msb (8 to 15 wide maps,
+     * a "same" 3x3 conv, ~20% of the weights kept): sparsify, thresholds 0 and the seed's 1e-7.
+     */
+    static Case prunedLayerCase(long seed, double threshold) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ConvShape g = new ConvShape(2 + r.nextInt(12), 8 + r.nextInt(17), 8 + r.nextInt(5), 8 + r.nextInt(8), 8 + r.nextInt(17),
+                3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Generator gen = new Generator(r.nextLong());
+        Tensor x = Tensor.randn(gen, DType.F32, g.n(), g.c(), g.h(), g.w()).relu();
+        Tensor w = Tensor.randn(gen, DType.F32, g.k(), g.cg(), g.r(), g.s()).mul(0.3);
+        Tensor mask = Tensor.rand(gen, DType.F32, w.shape()).gt(0.8).to(DType.F32);
+        Tensor gy = Tensor.randn(gen, DType.F32, g.n(), g.k(), g.outH(), g.outW()).mul(1e-3);
+        return new Case(g, x, w, mask, gy, false, new PsgConfig(8, 8, 16, threshold, true, r.nextBoolean(), true));
+    }
+
+    /** {@link #fused} with the layer's mask passed to the op, as PsgConv2d does. */
+    static Tensor maskedFused(Case c) {
+        Tensor w = c.w().detach().requiresGrad(true);
+        Tensor y = PsgConvolution.conv2d(c.x(), c.mask().mul(w), c.mask(), c.g().strideH(), c.g().padH(), c.g().dilH(),
+                c.g().groups(), c.signed(), c.config());
+        y.backward(c.gy());
+        return w.grad();
+    }
+
+    /** The masked path: the plain-ops G within float32 rounding (its sums run in another order), zero where pruned. */
+    @Property(tries = 30, seed = "71")
+    void maskedWeightGradientMatchesThePlainOpsWithinRounding(@ForAll long seed, @ForAll boolean seedThreshold) {
+        Case c = prunedLayerCase(seed, seedThreshold ? -1e-7 : 0);
+        float[] expected = c.mask().mul(referenceG(c)).toFloatArray();
+        float[] got = maskedFused(c).toFloatArray();
+        float[] m = c.mask().toFloatArray();
+        float max = 0;
+        for (float e : expected) max = Math.max(max, Math.abs(e));
+        for (int i = 0; i < got.length; i++) {
+            int at = i;
+            if (m[i] == 0) assertEquals(0f, got[i], () -> "pruned entry " + at);
+            if (c.config().takeSign()) {
+                assertTrue(got[i] == expected[i] || Math.abs(expected[i]) <= 1e-3 * max, () -> "sign at " + at);
+            } else {
+                assertEquals(expected[i], got[i], 2e-5f * max, () -> "entry " + at + ", " + c.g());
+            }
+        }
+    }
+
+    /**
+     * A threshold whose decision the bound on the pruned entries cannot settle (0.3 of the max) makes the op
+     * compute every entry: then G is the plain-ops one bit for bit.
+     */
+    @Example
+    void anUnsettledThresholdComputesEveryEntry() {
+        Case c = prunedLayerCase(5, -0.3);
+        assertArrayEquals(c.mask().mul(referenceG(c)).toFloatArray(), maskedFused(c).toFloatArray(), 0f);
+    }
+
+    @Example
+    void thresholdDecisionNeedsNoKeptEntryBetweenTheTwoThresholds() {
+        Tensor g = Tensor.of(new float[] {1f, -0.5f, 0f, 1e-8f}, 4);
+        assertTrue(PsgConvolution.thresholdDecided(g, 1e-7, 10)); // 1e-8 < t(1) = 1e-7: dropped under either
+        assertTrue(!PsgConvolution.thresholdDecided(g, 1e-7, 1e7)); // 0.5 in [t(1), t(1e7)) = [1e-7, 1): undecided
+        Tensor h = Tensor.of(new float[] {1f, 2e-7f}, 2);
+        assertTrue(!PsgConvolution.thresholdDecided(h, 1e-7, 10)); // 2e-7 in [1e-7, 1e-6): undecided
+        assertTrue(PsgConvolution.thresholdDecided(h, 1e-7, 1.5)); // 2e-7 >= t(1.5) = 1.5e-7: kept under either
+        assertTrue(!PsgConvolution.thresholdDecided(h, 1e-7, Double.POSITIVE_INFINITY));
+        assertTrue(!PsgConvolution.thresholdDecided(Tensor.of(new float[] {Float.NaN, 1f}, 2), 1e-7, 10));
+    }
+
     @Example
     void defaultsGiveSignsOnUnmaskedEntriesOnly() {
         Case r = Case.random(42);
