@@ -93,19 +93,6 @@ public interface Backend {
         conv2dWeightGrad(quantized(x, qx), quantized(dy, qdy), g, dw);
     }
 
-    /**
-     * {@link #conv2dWeightGradQuantized} where only the entries with a non-zero {@code mask} (dw's shape,
-     * contiguous) are wanted: PSG on a pruned layer, whose parameter gradient is mask * G. A backend may
-     * compute just those, set the others to zero and return an upper bound on |G| at every entry, the others
-     * included (PSG's relative threshold is taken over all entries, spec section 4); or compute every entry
-     * and return NaN, as this default does.
-     */
-    default double conv2dWeightGradQuantizedMasked(Tensor x, Quantization qx, Tensor dy, Quantization qdy, ConvShape g,
-            Tensor mask, Tensor dw) {
-        conv2dWeightGradQuantized(x, qx, dy, qdy, g, dw);
-        return Double.NaN;
-    }
-
     private Tensor quantized(Tensor t, Quantization q) {
         if (q == null) {
             return t;

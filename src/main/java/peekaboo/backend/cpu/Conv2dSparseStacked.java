@@ -3,7 +3,6 @@ package peekaboo.backend.cpu;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.ConvShape;
 
@@ -21,9 +20,8 @@ import peekaboo.backend.ConvShape;
  * contiguous vector load for any tap. An 8x8 map uses 64 of every 81 columns (per-image padding: 64 of 128).
  *
  * <p>{@link #forward} serves the forward and, as the forward of dy with the flipped weights, the input
- * gradient. {@link #maskedWeightGrad} is PSG's weight gradient where only the unpruned entries are needed
- * (the parameter's gradient is mask * G, spec section 4): one dot product of dy's and a tap's runs per
- * unpruned weight.
+ * gradient. The weight gradient stays dense: see the README (session 7) for why computing only the unpruned
+ * entries does not pay under PSG's relative threshold.
  */
 final class Conv2dSparseStacked {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -37,12 +35,6 @@ final class Conv2dSparseStacked {
 
     /** Virtual columns per stack, about: 64 channels of it (256 KB) stay in L2 with the outputs. */
     private static final int STACK_COLUMNS = 1024;
-
-    /**
-     * Density up to which {@link #maskedWeightGrad} beats the dense weight gradient (Winograd on the patch
-     * path), measured in the class's timing notes (README, session 7).
-     */
-    static final double WGRAD_MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.wgradMaxDensity", "0.3"));
 
     static boolean applies(ConvShape g) {
         int p = (g.r() - 1) / 2;
@@ -92,15 +84,13 @@ final class Conv2dSparseStacked {
         return (int) ((long) g.n() * s / stacks);
     }
 
-    /** Per-thread buffers, grown on demand; zeroed once per call (later stacks overwrite only pixels). */
+    /** Per-thread buffers, grown on demand; the stack zeroed once per call (later stacks overwrite only pixels). */
     private static final class Workspace {
         float[] xs = new float[0];
         float[] ys = new float[0];
-        /** One quantised plane. */
-        float[] plane = new float[0];
         long zeroedFor = -1;
 
-        void zeroOnce(long call, int xsSize, int ysSize) {
+        void prepare(long call, int xsSize, int ysSize) {
             if (xs.length < xsSize) {
                 xs = new float[xsSize];
             }
@@ -109,7 +99,6 @@ final class Conv2dSparseStacked {
             }
             if (zeroedFor != call) {
                 Arrays.fill(xs, 0, xsSize, 0f);
-                Arrays.fill(ys, 0, ysSize, 0f);
                 zeroedFor = call;
             }
         }
@@ -118,36 +107,20 @@ final class Conv2dSparseStacked {
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
     private static final AtomicLong CALLS = new AtomicLong();
 
-    /** Copies (quantising by q unless null) images [b0, b0 + nb) of x into the stack; the other slots to zero. */
-    private static void packInput(ConvShape g, Stack st, float[] x, int xOff, int b0, int nb,
-            PabKernels.Quantizing q, float[] xs, Workspace ws) {
-        int hw = g.h() * g.w();
+    /** Copies images [b0, b0 + nb) of x into the stack, and zeroes the slots of any images it has room for beyond. */
+    private static void packInput(ConvShape g, Stack st, float[] x, int xOff, int b0, int nb, float[] xs) {
+        int h = g.h();
+        int w = g.w();
         for (int ci = 0; ci < g.c(); ci++) {
             for (int b = 0; b < nb; b++) {
-                copyPlane(x, xOff + ((b0 + b) * g.c() + ci) * hw, g.h(), g.w(), q, xs, st.at(ci, b, 0, 0), st.wq(), ws);
+                int src = xOff + ((b0 + b) * g.c() + ci) * h * w;
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(x, src + iy * w, xs, st.at(ci, b, iy, 0), w);
+                }
             }
             if (nb < st.images()) {
                 Arrays.fill(xs, st.at(ci, nb, 0, 0), st.at(ci, st.images(), 0, 0), 0f);
             }
-        }
-    }
-
-    /**
-     * Copies the rows x h plane at src[s..] to rows dstStride apart at dst[d..], quantising by q unless null;
-     * the plane is quantised whole first (its rows are shorter than a vector).
-     */
-    private static void copyPlane(float[] src, int s, int rows, int cols, PabKernels.Quantizing q, float[] dst, int d,
-            int dstStride, Workspace ws) {
-        if (q != null) {
-            if (ws.plane.length < rows * cols) {
-                ws.plane = new float[rows * cols];
-            }
-            q.copy(src, s, ws.plane, 0, rows * cols);
-            src = ws.plane;
-            s = 0;
-        }
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(src, s + i * cols, dst, d + i * dstStride, cols);
         }
     }
 
@@ -166,13 +139,10 @@ final class Conv2dSparseStacked {
             int b0 = firstImage(g, stacks, s);
             int nb = firstImage(g, stacks, s + 1) - b0;
             Workspace ws = WORKSPACE.get();
-            ws.zeroOnce(call, st.size(), 0);
-            if (ws.ys.length < g.k() * st.q()) {
-                ws.ys = new float[g.k() * st.q()];
-            }
+            ws.prepare(call, st.size(), g.k() * st.q());
             float[] xs = ws.xs;
             float[] ys = ws.ys;
-            packInput(g, st, x, xOff, b0, nb, null, xs, ws);
+            packInput(g, st, x, xOff, b0, nb, xs);
             int used = SgemmDriver.roundUp(nb * st.plane(), SparseRows.TILE);
             for (int ko = 0; ko < g.k(); ko++) {
                 for (int q0 = 0; q0 < used; q0 += SparseRows.TILE) {
@@ -192,148 +162,5 @@ final class Conv2dSparseStacked {
                 }
             }
         });
-    }
-
-    /** Taps per call of {@link #dots}: 8 accumulators and dy's vector, 9 loads per 8 FMAs. */
-    private static final int DOT_TAPS = 8;
-
-    /**
-     * The weight gradient of Q(x) and Q(dy) at the entries where mask is non-zero; the others are set to zero.
-     * Returns an upper bound on |G| at any entry, pruned ones included, for any summation order in float32:
-     * by Cauchy-Schwarz |G[ko][ci, ty, tx]| <= ||Q(dy)[:, ko]|| ||Q(x)[:, ci]|| (the shifted window of x is
-     * part of the channel), times 1 + 2m 2^-24 for the rounding of m-term float sums (PSG's relative
-     * threshold needs max |G| over all entries, spec section 4: see {@code PsgConvolution}). An infinite or
-     * NaN bound means no bound.
-     */
-    static double maskedWeightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
-            PabKernels.Quantizing qdy, float[] mask, int maskOff, float[] dw, int dwOff) {
-        int p0 = (g.h() + g.padH()) * (g.w() + g.padW());
-        int stacks = stacks(g, p0);
-        Stack st = Stack.of(g, (g.n() + stacks - 1) / stacks, VL);
-        int crs = g.cg() * g.r() * g.s();
-        SparseRows kept = SparseRows.of(mask, maskOff, g.k(), crs, crs, 1, j -> st.offs()[j]);
-        int nnz = kept.offset.length;
-        int oh = g.outH();
-        int ow = g.outW();
-        float[][] partial = new float[stacks][nnz];
-        double[][] xNorm2 = new double[stacks][g.c()];
-        double[][] dyNorm2 = new double[stacks][g.k()];
-        long call = CALLS.incrementAndGet();
-        Parallel.forEachTask(stacks, s -> {
-            int b0 = firstImage(g, stacks, s);
-            int nb = firstImage(g, stacks, s + 1) - b0;
-            Workspace ws = WORKSPACE.get();
-            ws.zeroOnce(call, st.size(), g.k() * st.q());
-            float[] xs = ws.xs;
-            float[] ys = ws.ys;
-            packInput(g, st, x, xOff, b0, nb, qx, xs, ws);
-            // dy on the same virtual columns (zero at the junk ones), one row of q per output channel
-            for (int ko = 0; ko < g.k(); ko++) {
-                for (int b = 0; b < nb; b++) {
-                    copyPlane(dy, dyOff + ((b0 + b) * g.k() + ko) * oh * ow, oh, ow, qdy, ys, ko * st.q() + b * st.plane(),
-                            st.wq(), ws);
-                }
-                if (nb < st.images()) {
-                    Arrays.fill(ys, ko * st.q() + nb * st.plane(), (ko + 1) * st.q(), 0f);
-                }
-                dyNorm2[s][ko] = sumOfSquares(ys, ko * st.q(), st.q());
-            }
-            for (int ci = 0; ci < g.c(); ci++) {
-                xNorm2[s][ci] = sumOfSquares(xs, ci * st.channel(), st.channel());
-            }
-            int count = SgemmDriver.roundUp(nb * st.plane(), VL) / VL;
-            for (int ko = 0; ko < g.k(); ko++) {
-                int end = kept.start[ko + 1];
-                for (int e = kept.start[ko]; e < end; e += DOT_TAPS) {
-                    dots(count, ys, ko * st.q(), xs, kept.offset, e, end, partial[s]);
-                }
-            }
-        });
-        // dw in a fixed order over the stacks: the same sums whichever thread took which stack
-        for (int ko = 0, e = 0; ko < g.k(); ko++) {
-            for (int j = 0; j < crs; j++) {
-                int i = dwOff + ko * crs + j;
-                if (mask[maskOff + ko * crs + j] == 0f) {
-                    dw[i] = 0f;
-                    continue;
-                }
-                float sum = partial[0][e];
-                for (int s = 1; s < stacks; s++) {
-                    sum += partial[s][e];
-                }
-                dw[i] = sum;
-                e++;
-            }
-        }
-        return bound(xNorm2, dyNorm2, (long) g.n() * oh * ow);
-    }
-
-    /** max ||x_ci|| * max ||dy_ko||, inflated for float rounding (see {@link #maskedWeightGrad}). */
-    private static double bound(double[][] xNorm2, double[][] dyNorm2, long terms) {
-        double x2 = 0;
-        for (int ci = 0; ci < xNorm2[0].length; ci++) {
-            double sum = 0;
-            for (double[] stack : xNorm2) {
-                sum += stack[ci];
-            }
-            x2 = Math.max(x2, sum);
-        }
-        double dy2 = 0;
-        for (int ko = 0; ko < dyNorm2[0].length; ko++) {
-            double sum = 0;
-            for (double[] stack : dyNorm2) {
-                sum += stack[ko];
-            }
-            dy2 = Math.max(dy2, sum);
-        }
-        // the squared norms were summed in float32 vectors (relative error below 1e-4 for these lengths)
-        return Math.sqrt(x2 * dy2) * (1 + 2.0 * terms * 0x1p-24) * (1 + 1e-3);
-    }
-
-    /** The sum of squares of a[off, off + len), len a whole number of vectors. */
-    private static double sumOfSquares(float[] a, int off, int len) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < len; i += VL) {
-            FloatVector v = FloatVector.fromArray(F, a, off + i);
-            acc = v.fma(v, acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * out[e + t] = sum over the count vectors at dy[d..] of dy times xs[offset[e + t] + ..], for the taps
-     * e + t < end of one output channel (up to {@link #DOT_TAPS}; missing ones repeat the last and are dropped).
-     */
-    private static void dots(int count, float[] dy, int d, float[] xs, int[] offset, int e, int end, float[] out) {
-        int last = end - 1;
-        int o0 = offset[e];
-        int o1 = offset[Math.min(e + 1, last)];
-        int o2 = offset[Math.min(e + 2, last)];
-        int o3 = offset[Math.min(e + 3, last)];
-        int o4 = offset[Math.min(e + 4, last)];
-        int o5 = offset[Math.min(e + 5, last)];
-        int o6 = offset[Math.min(e + 6, last)];
-        int o7 = offset[Math.min(e + 7, last)];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0, q = 0; i < count; i++, q += VL) {
-            FloatVector v = FloatVector.fromArray(F, dy, d + q);
-            a0 = FloatVector.fromArray(F, xs, o0 + q).fma(v, a0);
-            a1 = FloatVector.fromArray(F, xs, o1 + q).fma(v, a1);
-            a2 = FloatVector.fromArray(F, xs, o2 + q).fma(v, a2);
-            a3 = FloatVector.fromArray(F, xs, o3 + q).fma(v, a3);
-            a4 = FloatVector.fromArray(F, xs, o4 + q).fma(v, a4);
-            a5 = FloatVector.fromArray(F, xs, o5 + q).fma(v, a5);
-            a6 = FloatVector.fromArray(F, xs, o6 + q).fma(v, a6);
-            a7 = FloatVector.fromArray(F, xs, o7 + q).fma(v, a7);
-        }
-        int n = Math.min(DOT_TAPS, end - e);
-        out[e] = a0.reduceLanes(VectorOperators.ADD);
-        if (n > 1) out[e + 1] = a1.reduceLanes(VectorOperators.ADD);
-        if (n > 2) out[e + 2] = a2.reduceLanes(VectorOperators.ADD);
-        if (n > 3) out[e + 3] = a3.reduceLanes(VectorOperators.ADD);
-        if (n > 4) out[e + 4] = a4.reduceLanes(VectorOperators.ADD);
-        if (n > 5) out[e + 5] = a5.reduceLanes(VectorOperators.ADD);
-        if (n > 6) out[e + 6] = a6.reduceLanes(VectorOperators.ADD);
-        if (n > 7) out[e + 7] = a7.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -263,20 +263,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double conv2dWeightGradQuantizedMasked(Tensor x, Quantization qx, Tensor dy, Quantization qdy, ConvShape g,
-            Tensor mask, Tensor dw) {
-        if (x.dtype() == DType.F32 && dy.dtype() == DType.F32 && mask.dtype() == DType.F32
-                && Conv2dSparseStacked.applies(g)
-                && SparseRows.density(st(mask).f32, mask.offset(), g.weightSize()) <= Conv2dSparseStacked.WGRAD_MAX_DENSITY) {
-            return Conv2dSparseStacked.maskedWeightGrad(g, st(x).f32, x.offset(), PabKernels.Quantizing.of(qx),
-                    st(dy).f32, dy.offset(), PabKernels.Quantizing.of(qdy), st(mask).f32, mask.offset(), st(dw).f32,
-                    dw.offset());
-        }
-        conv2dWeightGradQuantized(x, qx, dy, qdy, g, dw);
-        return Double.NaN;
-    }
-
-    @Override
     public void maxPool2d(Tensor x, PoolShape p, Tensor out, Tensor indices) { PoolKernels.maxPool(st(x), x.offset(), p, st(out), st(indices)); }
 
     @Override

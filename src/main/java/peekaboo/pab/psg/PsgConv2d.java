@@ -34,8 +34,7 @@ public class PsgConv2d extends Conv2d {
 
     @Override
     protected Tensor convolve(Tensor x, Tensor w, Tensor b) {
-        return PsgConvolution.conv2d(x, w, masked ? buffer("weight_mask") : null, stride, padding, dilation, groups,
-                signedInput, config);
+        return PsgConvolution.conv2d(x, w, stride, padding, dilation, groups, signedInput, config);
     }
 
     @Override

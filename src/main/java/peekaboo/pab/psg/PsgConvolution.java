@@ -39,16 +39,6 @@ public final class PsgConvolution {
     /** PSG conv2d of x [N, C, H, W] with the (masked) weight w [K, C/groups, R, S]; no bias (PSG convs have none). */
     public static Tensor conv2d(Tensor x, Tensor w, int stride, int padding, int dilation, int groups,
                                 boolean signedInput, PsgConfig config) {
-        return conv2d(x, w, null, stride, padding, dilation, groups, signedInput, config);
-    }
-
-    /**
-     * {@link #conv2d} of a pruned layer: w = mask * W with the layer's mask (null: none), so that the weight
-     * gradient G is only needed where the mask is not zero (the parameter receives mask * G). Entries where the
-     * mask is zero may come back zero; the result of mask * G is the same.
-     */
-    public static Tensor conv2d(Tensor x, Tensor w, Tensor mask, int stride, int padding, int dilation, int groups,
-                                boolean signedInput, PsgConfig config) {
         if (x.dim() != 4 || w.dim() != 4) {
             throw new IllegalArgumentException("a PSG conv needs a 4-D input [N, C, H, W] and a 4-D weight, got "
                     + Shape.str(x.shape()) + " and " + Shape.str(w.shape()));
@@ -74,27 +64,16 @@ public final class PsgConvolution {
                 }
                 return new Tensor[] {
                     x.requiresGrad() ? Convolution.inputGrad(gy, sw, g) : null,
-                    w.requiresGrad() ? weightGrad(sx, gy, g, signedInput, config, mask) : null};
+                    w.requiresGrad() ? weightGrad(sx, gy, g, signedInput, config) : null};
             }
         });
     }
 
     /** The PSG weight gradient G (before the mask) of a conv with geometry g, from its input x and output gradient gy. */
     public static Tensor weightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config) {
-        return weightGrad(x, gy, g, signedInput, config, null);
-    }
-
-    /**
-     * {@link #weightGrad} where only the entries with a non-zero mask are needed (null: all); the others may
-     * come back zero.
-     */
-    public static Tensor weightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config,
-            Tensor mask) {
         try (var scope = GradMode.noGrad()) {
             Tensor msb = null, exact = null;
-            if (config.needsMsbGradient() && !config.needsExactGradient() && mask != null) {
-                msb = maskedMsbWeightGrad(x, gy, g, signedInput, config, mask);
-            } else if (config.needsMsbGradient()) {
+            if (config.needsMsbGradient()) {
                 msb = msbWeightGrad(x, gy, g, signedInput, config);
             }
             if (config.needsExactGradient()) exact = Convolution.weightGrad(x, gy, g);
@@ -120,66 +99,6 @@ public final class PsgConvolution {
         Tensor msb = Tensor.zeros(x.backend(), DType.F32, g.k(), g.cg(), g.r(), g.s());
         x.backend().conv2dWeightGradQuantized(xc, qx, gc, qg, g, msb);
         return msb;
-    }
-
-    /**
-     * G_msb where the mask is not zero, zero elsewhere, when the backend computes only those entries and the
-     * threshold still comes out as the full G_msb's would: the relative threshold t = |v| max|G_msb| takes its
-     * max over all entries (spec section 4), pruned ones included, which are not computed. The backend bounds
-     * them instead (|G_msb| <= B everywhere), so the true t lies in [t(M), t(B)] with M the max over the kept
-     * entries, and every kept entry outside that interval is kept or dropped as with the true t. Only when
-     * some kept entry falls inside it (rare: the interval is of order 1e-7 of the max for the seed's
-     * threshold) are all entries computed, to know t exactly.
-     */
-    static Tensor maskedMsbWeightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config,
-            Tensor mask) {
-        if (!Quantizer.fast(x) || !Quantizer.fast(gy) || x.backend() != gy.backend() || mask.dtype() != DType.F32
-                || mask.backend() != x.backend()) {
-            return msbWeightGrad(x, gy, g, signedInput, config);
-        }
-        Tensor xc = x.detach().contiguous(), gc = gy.detach().contiguous();
-        Quantization qx = Quantizer.inputQuantization(xc, config.msbBits(), signedInput);
-        Quantization qg = Quantizer.gradQuantization(gc, config.msbBitsGrad());
-        Tensor msb = Tensor.zeros(x.backend(), DType.F32, g.k(), g.cg(), g.r(), g.s());
-        double bound = x.backend().conv2dWeightGradQuantizedMasked(xc, qx, gc, qg, g, mask.contiguous(), msb);
-        if (Double.isNaN(bound) || config.relativeThreshold() == 0 || thresholdDecided(msb, config.relativeThreshold(), bound)) {
-            return msb;
-        }
-        x.backend().conv2dWeightGradQuantized(xc, qx, gc, qg, g, msb);
-        return msb;
-    }
-
-    /**
-     * Whether no entry of the masked G_msb lies in [t(M), t(B)), t(m) = m * |v| rounded as {@link #threshold}
-     * and M its max |entry|: then keep = |G| >= t is the same for every t in [t(M), t(B)]. Zeros are left
-     * out: the masked path runs only under sparsify, where a dropped zero and a kept one are both zero.
-     */
-    static boolean thresholdDecided(Tensor msb, double v, double bound) {
-        if (!(bound < Double.POSITIVE_INFINITY)) {
-            return false;
-        }
-        float[] a = msb.toFloatArray();
-        float max = 0;
-        for (float e : a) {
-            if (!(Math.abs(e) <= Float.MAX_VALUE)) {
-                return false; // NaN or infinite: the max is not decided by the bound
-            }
-            max = Math.max(max, Math.abs(e));
-        }
-        float scale = (float) Math.abs(v);
-        float b = (float) bound;
-        if (b < bound) {
-            b = Math.nextUp(b);
-        }
-        float lo = max * scale;
-        float hi = Math.max(b, max) * scale;
-        for (float e : a) {
-            float m = Math.abs(e);
-            if (m != 0 && m >= lo && m < hi) { // zeros stay zero under sparsify, kept or not
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -190,63 +190,6 @@ class ConvProperties {
         checkF32(g, seed, zeroFraction);
     }
 
-    /**
-     * The masked weight gradient: the unpruned entries as the float64 reference (of quantised operands
-     * when quantisers are given), zero at the pruned ones, and a bound at least every entry's magnitude.
-     */
-    @Property(tries = 40, seed = "56")
-    void maskedWeightGradMatchesReferenceAndBoundsEveryEntry(@ForAll("stackedShapes") ConvShape g, @ForAll long seed,
-            @ForAll boolean quantised) {
-        checkMaskedWeightGrad(g, seed, quantised);
-    }
-
-    /**
-     * Batches of many stacks, some a partial one: a thread that takes a partial stack after a full one must
-     * not read the previous stack's dy in the slots left over.
-     */
-    @Example
-    void maskedWeightGradOverManyStacks() {
-        long seed = 300;
-        for (int n : new int[] {37, 61}) {
-            checkMaskedWeightGrad(new ConvShape(n, 16, 12, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), seed++, true);
-            checkMaskedWeightGrad(new ConvShape(n, 8, 8, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1), seed++, false);
-        }
-    }
-
-    private static void checkMaskedWeightGrad(ConvShape g, long seed, boolean quantised) {
-        Random rnd = new Random(seed);
-        float[] x = randomF(rnd, g.inputSize());
-        float[] dy = randomF(rnd, g.outputSize());
-        float[] mask = new float[g.weightSize()];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = rnd.nextDouble() < 0.25 ? 1f : 0f;
-        }
-        PabKernels.Quantizing qx = quantised ? new PabKernels.Quantizing(new peekaboo.backend.Quantization(8, 2.5f, true)) : null;
-        PabKernels.Quantizing qdy = quantised ? new PabKernels.Quantizing(new peekaboo.backend.Quantization(12, 3f, true)) : null;
-        float[] xq = x.clone();
-        float[] dyq = dy.clone();
-        if (quantised) {
-            qx.copy(x, 0, xq, 0, x.length);
-            qdy.copy(dy, 0, dyq, 0, dy.length);
-        }
-        double[][] dwRef = ConvReference.weightGrad(g, toD(xq), toD(dyq));
-        int off = 4;
-        float[] dw = filled(off + g.weightSize());
-        double bound = Conv2dSparseStacked.maskedWeightGrad(g, pad(x, off), off, qx, pad(dy, off), off, qdy, pad(mask, off),
-                off, dw, off);
-        double[][] expected = {dwRef[0].clone(), dwRef[1]};
-        double max = 0;
-        for (int i = 0; i < mask.length; i++) {
-            max = Math.max(max, dwRef[1][i]); // the sum of |terms| bounds any float32 sum, with its rounding
-            if (mask[i] == 0) {
-                expected[0][i] = 0;
-            }
-        }
-        assertClose(expected, toD(dw), off, 1e-4, "masked weightGrad " + g);
-        double most = max;
-        assertTrue(bound >= most * (1 + 1e-6), () -> "bound " + bound + " below an entry's sum of |terms| " + most + ", " + g);
-    }
-
     @Provide
     Arbitrary<ConvShape> stackedShapes() {
         return Combinators.combine(Arbitraries.integers().between(1, 40), Arbitraries.integers().between(1, 20),
