@@ -17,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 32->32 16x16 layer forward 1.75x and input gradient 1.5x faster than the dense kernel. And by the
  * patch-matrix path's forward (and so its stride-1 input gradient): at SynFlow's 17% density in
  * ResNet-20's 8x8 layers, one core, 1.35x (6.6 against 8.9 ms); there the kernel runs at only ~13% of
- * peak on the non-zeros, its operand rows scattered over a 150 KB column panel.
+ * peak on the non-zeros, its operand rows scattered over a 150 KB column panel. And by
+ * {@link Conv2dSparseStacked} for pruned "same" convs on 8- to 15-wide maps, over stacks of images that
+ * share their padding (64->64 8x8 at 17%, batch 128, 2 threads: 1.9 against 2.6-2.8 ms a pass).
  */
 final class SparseRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
