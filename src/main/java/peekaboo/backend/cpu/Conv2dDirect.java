@@ -301,7 +301,7 @@ final class Conv2dDirect {
     }
 
     /**
-     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 6
+     * dw[ko][(ci, ty, tx)] = sum over images and q of dyv[ko][q] * xp[offs(ci, ty, tx) + q]: 4 x 4
      * blocks of dw as lane-wise partial sums (reduced after each pass over the taps), blocks of images
      * split over threads.
      */
@@ -319,7 +319,7 @@ final class Conv2dDirect {
         int ow = g.outW();
         int hw = g.h() * g.w();
         int tk = (kg + 3) / 4;
-        int taps = 6; // 4 x 6 blocks of partial sums (SgemmKernel.dotKernel)
+        int taps = 4; // 4 x 4 blocks of partial sums (SgemmKernel.dotKernel)
         int tile = 4 * taps; // vectors per block
         int tj = (crs + taps - 1) / taps;
         Padded pd = Padded.of(g, VL);
@@ -339,7 +339,7 @@ final class Conv2dDirect {
         int maxBlock = (g.n() + chunks - 1) / chunks;
         // images per kernel call: their four dy rows stay in L1 while the call's tile row sweeps the taps
         int per = Math.max(1, Math.min(maxBlock, WGRAD_DY_BYTES / (4 * 4 * count * dyStep)));
-        // tap tiles per pass: the pass's lane-wise partial sums (24 vectors a 4 x 6 block, 16 floats a weight)
+        // tap tiles per pass: the pass's lane-wise partial sums (16 vectors a 4 x 4 block, 16 floats a weight)
         // stay in L2 across the block's images; a whole layer's (up to 9 MB) streamed from L3
         int jb = Math.max(1, Math.min(tj, WGRAD_ACC_BYTES / (tk * tile * VL * 4)));
         float[][] partial = new float[chunks][];
@@ -391,8 +391,7 @@ final class Conv2dDirect {
                                 int ao = (i * jn + jj) * tile * VL;
                                 SgemmKernel.dotKernel(images, dyImage, pd.size(), count, dyStep, xpStep, dyv, a0, a1, a2,
                                         a3, xp, dx + offs[j0], dx + offs[Math.min(j0 + 1, crs - 1)],
-                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)],
-                                        dx + offs[Math.min(j0 + 4, crs - 1)], dx + offs[Math.min(j0 + 5, crs - 1)], acc, ao);
+                                        dx + offs[Math.min(j0 + 2, crs - 1)], dx + offs[Math.min(j0 + 3, crs - 1)], acc, ao);
                             }
                         }
                     }

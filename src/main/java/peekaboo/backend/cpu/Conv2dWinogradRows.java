@@ -176,7 +176,7 @@ final class Conv2dWinogradRows {
      * u_i[ci][ox + tx]; then dw[.][.][0] = m0 + (m1 + m2)/2, dw[.][.][1] = (m1 - m2)/2, dw[.][.][2] = (m1 +
      * m2)/2 + m3 (expand: dw[.][.][r] = the sum of dy(oy) x(oy + r)). Each m_i is a direct weight gradient
      * with one kernel row over half the rows: 2/3 of the multiply-adds. Its loops are those of {@link
-     * Conv2dDirect#weightGrad} (4 x 6 blocks of lane-wise partial sums, fixed image blocks per thread).
+     * Conv2dDirect#weightGrad} (4 x 4 blocks of lane-wise partial sums, fixed image blocks per thread).
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
@@ -202,7 +202,7 @@ final class Conv2dWinogradRows {
             }
         }
         int tk = (kg + 3) / 4;
-        int taps = 6;
+        int taps = 4;
         int tile = 4 * taps;
         int tj = (cs + taps - 1) / taps;
         int chunks = Math.min(g.n(), Parallel.threads() * Conv2dDirect.BLOCKS_PER_THREAD);
@@ -267,7 +267,6 @@ final class Conv2dWinogradRows {
                                     SgemmKernel.dotKernel(images, aImage, uImage, count, VL, VL, a, a0, a1, a2, a3, u,
                                             du + offs[j0], du + offs[Math.min(j0 + 1, cs - 1)],
                                             du + offs[Math.min(j0 + 2, cs - 1)], du + offs[Math.min(j0 + 3, cs - 1)],
-                                            du + offs[Math.min(j0 + 4, cs - 1)], du + offs[Math.min(j0 + 5, cs - 1)],
                                             acc, (i * jn + jj) * tile * VL);
                                 }
                             }

@@ -151,52 +151,41 @@ final class SgemmKernel {
     }
 
     /**
-     * Dot-product kernel for weight gradients: for i in [0, 4) and j in [0, 6), lane-wise
-     * acc[ao + (6i + j)*VL ..] += a[ai_i + g*aImage + u*aStep ..] * b[bj + g*bImage + u*bStep ..] over
+     * Dot-product kernel for weight gradients: for i in [0, 4) and j in [0, 4), lane-wise
+     * acc[ao + (4i + j)*VL ..] += a[ai_i + g*aImage + u*aStep ..] * b[bj + g*bImage + u*bStep ..] over
      * u in [0, count) and g in [0, images), one vector each (aStep = bStep = VL: one contiguous run of
-     * count*VL floats per image). The 24 partial-sum vectors live in acc between calls and are reduced
+     * count*VL floats per image). The 16 partial-sum vectors live in acc between calls and are reduced
      * by the caller; several images per call keep them in registers longer (a 16x16 map has only 16
-     * vectors per image). Ten loads feed 24 FMAs: loads at arbitrary offsets mostly straddle two cache
-     * lines, and with a 4 x 4 block (8 loads for 16 FMAs) they, not the FMAs, were the limit (calls
-     * alternating in one JVM: 32->32 16x16 batch 128 5.18 -> 4.81 ms, 64->64 32x32 batch 32 19.7 ->
-     * 17.2 ms; session 7, the kernel alone: 5-25% faster than 4 x 4).
+     * vectors per image). Eight loads feed 16 FMAs.
      *
-     * <p>The sums are stored as {@code one.mul(s)} (exact), not {@code s.intoArray}: a vector that leaves
-     * the loop is a phi whose exact class C2 (JDK 17) does not always know, and intoArray on it then looks
-     * the species up through a profiled virtual call, which defeats the store intrinsic. Up to session 6
-     * that happened to the last ~7 of the 24 stores (every run with -XX:-TieredCompilation, about a third
-     * of the runs with tiered compilation; -XX:+LogCompilation's intrinsic entries), and those stores ran
-     * the Vector API's Java fallback: whole steps at half speed (PaB 200-250 against 450-500 images/s).
-     * As an argument of an op on an exact vector the phi unboxes every time (the FMAs in the loop never
-     * failed). README, session 7.
+     * <p>Why 4 x 4 and not the 4 x 6 block of sessions 5 and 6 (ten loads for 24 FMAs, 5-25% faster alone,
+     * calls alternating in one JVM): C2 (JDK 17) intrinsified only some of the 4 x 6 kernel's 24 stores of
+     * loop-carried vectors, and the rest ran the Vector API's Java fallback, halving whole steps (PaB
+     * 200-250 against 450-500 images/s) in about a third of JVM runs; with -XX:-TieredCompilation 17 of 24
+     * in every run (-XX:+LogCompilation's intrinsic entries; bench/vector-intrinsics.py). Storing 1 * s
+     * instead kept all 24 in a small probe, none in three PaB runs; peeling the last iteration kept all in
+     * one run and none in another; a 4 x 5 block kept 19 of 20. This block kept 16 of 16 in every run
+     * checked (five PaB runs, both compilation modes), as the 16-store GEMM kernels always have. README,
+     * session 7.
      */
     static void dotKernel(int images, int aImage, int bImage, int count, int aStep, int bStep, float[] a,
-            int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, int b4, int b5,
-            float[] acc, int ao) {
+            int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, float[] acc, int ao) {
         FloatVector s00 = FloatVector.fromArray(S, acc, ao + 0 * VL);
         FloatVector s01 = FloatVector.fromArray(S, acc, ao + 1 * VL);
         FloatVector s02 = FloatVector.fromArray(S, acc, ao + 2 * VL);
         FloatVector s03 = FloatVector.fromArray(S, acc, ao + 3 * VL);
-        FloatVector s04 = FloatVector.fromArray(S, acc, ao + 4 * VL);
-        FloatVector s05 = FloatVector.fromArray(S, acc, ao + 5 * VL);
-        FloatVector s10 = FloatVector.fromArray(S, acc, ao + 6 * VL);
-        FloatVector s11 = FloatVector.fromArray(S, acc, ao + 7 * VL);
-        FloatVector s12 = FloatVector.fromArray(S, acc, ao + 8 * VL);
-        FloatVector s13 = FloatVector.fromArray(S, acc, ao + 9 * VL);
-        FloatVector s14 = FloatVector.fromArray(S, acc, ao + 10 * VL);
-        FloatVector s15 = FloatVector.fromArray(S, acc, ao + 11 * VL);
-        FloatVector s20 = FloatVector.fromArray(S, acc, ao + 12 * VL);
-        FloatVector s21 = FloatVector.fromArray(S, acc, ao + 13 * VL);
-        FloatVector s22 = FloatVector.fromArray(S, acc, ao + 14 * VL);
-        FloatVector s23 = FloatVector.fromArray(S, acc, ao + 15 * VL);
-        FloatVector s24 = FloatVector.fromArray(S, acc, ao + 16 * VL);
-        FloatVector s25 = FloatVector.fromArray(S, acc, ao + 17 * VL);
-        FloatVector s30 = FloatVector.fromArray(S, acc, ao + 18 * VL);
-        FloatVector s31 = FloatVector.fromArray(S, acc, ao + 19 * VL);
-        FloatVector s32 = FloatVector.fromArray(S, acc, ao + 20 * VL);
-        FloatVector s33 = FloatVector.fromArray(S, acc, ao + 21 * VL);
-        FloatVector s34 = FloatVector.fromArray(S, acc, ao + 22 * VL);
-        FloatVector s35 = FloatVector.fromArray(S, acc, ao + 23 * VL);
+        FloatVector s10 = FloatVector.fromArray(S, acc, ao + 4 * VL);
+        FloatVector s11 = FloatVector.fromArray(S, acc, ao + 5 * VL);
+        FloatVector s12 = FloatVector.fromArray(S, acc, ao + 6 * VL);
+        FloatVector s13 = FloatVector.fromArray(S, acc, ao + 7 * VL);
+        FloatVector s20 = FloatVector.fromArray(S, acc, ao + 8 * VL);
+        FloatVector s21 = FloatVector.fromArray(S, acc, ao + 9 * VL);
+        FloatVector s22 = FloatVector.fromArray(S, acc, ao + 10 * VL);
+        FloatVector s23 = FloatVector.fromArray(S, acc, ao + 11 * VL);
+        FloatVector s30 = FloatVector.fromArray(S, acc, ao + 12 * VL);
+        FloatVector s31 = FloatVector.fromArray(S, acc, ao + 13 * VL);
+        FloatVector s32 = FloatVector.fromArray(S, acc, ao + 14 * VL);
+        FloatVector s33 = FloatVector.fromArray(S, acc, ao + 15 * VL);
         // one flat loop over images x count: with a nested loop C2 (JDK 17) ran this kernel 20x slower
         int aJump = aImage - count * aStep;
         int bJump = bImage - count * bStep;
@@ -205,36 +194,26 @@ final class SgemmKernel {
             FloatVector x1 = FloatVector.fromArray(S, b, b1 + q);
             FloatVector x2 = FloatVector.fromArray(S, b, b2 + q);
             FloatVector x3 = FloatVector.fromArray(S, b, b3 + q);
-            FloatVector x4 = FloatVector.fromArray(S, b, b4 + q);
-            FloatVector x5 = FloatVector.fromArray(S, b, b5 + q);
             FloatVector d0 = FloatVector.fromArray(S, a, a0 + r);
             s00 = d0.fma(x0, s00);
             s01 = d0.fma(x1, s01);
             s02 = d0.fma(x2, s02);
             s03 = d0.fma(x3, s03);
-            s04 = d0.fma(x4, s04);
-            s05 = d0.fma(x5, s05);
             FloatVector d1 = FloatVector.fromArray(S, a, a1 + r);
             s10 = d1.fma(x0, s10);
             s11 = d1.fma(x1, s11);
             s12 = d1.fma(x2, s12);
             s13 = d1.fma(x3, s13);
-            s14 = d1.fma(x4, s14);
-            s15 = d1.fma(x5, s15);
             FloatVector d2 = FloatVector.fromArray(S, a, a2 + r);
             s20 = d2.fma(x0, s20);
             s21 = d2.fma(x1, s21);
             s22 = d2.fma(x2, s22);
             s23 = d2.fma(x3, s23);
-            s24 = d2.fma(x4, s24);
-            s25 = d2.fma(x5, s25);
             FloatVector d3 = FloatVector.fromArray(S, a, a3 + r);
             s30 = d3.fma(x0, s30);
             s31 = d3.fma(x1, s31);
             s32 = d3.fma(x2, s32);
             s33 = d3.fma(x3, s33);
-            s34 = d3.fma(x4, s34);
-            s35 = d3.fma(x5, s35);
             q += bStep;
             r += aStep;
             if (++u == count) {
@@ -243,32 +222,22 @@ final class SgemmKernel {
                 r += aJump;
             }
         }
-        // stored as 1 * s (exact), so that C2 knows each stored vector's class: see above
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        one.mul(s00).intoArray(acc, ao + 0 * VL);
-        one.mul(s01).intoArray(acc, ao + 1 * VL);
-        one.mul(s02).intoArray(acc, ao + 2 * VL);
-        one.mul(s03).intoArray(acc, ao + 3 * VL);
-        one.mul(s04).intoArray(acc, ao + 4 * VL);
-        one.mul(s05).intoArray(acc, ao + 5 * VL);
-        one.mul(s10).intoArray(acc, ao + 6 * VL);
-        one.mul(s11).intoArray(acc, ao + 7 * VL);
-        one.mul(s12).intoArray(acc, ao + 8 * VL);
-        one.mul(s13).intoArray(acc, ao + 9 * VL);
-        one.mul(s14).intoArray(acc, ao + 10 * VL);
-        one.mul(s15).intoArray(acc, ao + 11 * VL);
-        one.mul(s20).intoArray(acc, ao + 12 * VL);
-        one.mul(s21).intoArray(acc, ao + 13 * VL);
-        one.mul(s22).intoArray(acc, ao + 14 * VL);
-        one.mul(s23).intoArray(acc, ao + 15 * VL);
-        one.mul(s24).intoArray(acc, ao + 16 * VL);
-        one.mul(s25).intoArray(acc, ao + 17 * VL);
-        one.mul(s30).intoArray(acc, ao + 18 * VL);
-        one.mul(s31).intoArray(acc, ao + 19 * VL);
-        one.mul(s32).intoArray(acc, ao + 20 * VL);
-        one.mul(s33).intoArray(acc, ao + 21 * VL);
-        one.mul(s34).intoArray(acc, ao + 22 * VL);
-        one.mul(s35).intoArray(acc, ao + 23 * VL);
+        s00.intoArray(acc, ao + 0 * VL);
+        s01.intoArray(acc, ao + 1 * VL);
+        s02.intoArray(acc, ao + 2 * VL);
+        s03.intoArray(acc, ao + 3 * VL);
+        s10.intoArray(acc, ao + 4 * VL);
+        s11.intoArray(acc, ao + 5 * VL);
+        s12.intoArray(acc, ao + 6 * VL);
+        s13.intoArray(acc, ao + 7 * VL);
+        s20.intoArray(acc, ao + 8 * VL);
+        s21.intoArray(acc, ao + 9 * VL);
+        s22.intoArray(acc, ao + 10 * VL);
+        s23.intoArray(acc, ao + 11 * VL);
+        s30.intoArray(acc, ao + 12 * VL);
+        s31.intoArray(acc, ao + 13 * VL);
+        s32.intoArray(acc, ao + 14 * VL);
+        s33.intoArray(acc, ao + 15 * VL);
     }
 
     /**
@@ -296,6 +265,5 @@ final class SgemmKernel {
             }
         }
     }
-
 
 }
