@@ -46,16 +46,16 @@ final class Conv2dSparseStacked {
     /**
      * The geometry of one stack of up to {@code images} images: row stride wq, image stride plane, the zeros
      * before the first row (lead), a channel's run length (a whole number of vectors), the virtual columns
-     * swept (q, a multiple of the kernels' unit) and each tap's offset (ci*channel + ty*wq + tx).
+     * swept (q, whole tiles of {@link SparseRows#rowTile}) and each tap's offset (ci*channel + ty*wq + tx).
      */
     record Stack(int images, int wq, int plane, int lead, int channel, int q, int size, int[] offs) {
-        static Stack of(ConvShape g, int images, int qUnit) {
+        static Stack of(ConvShape g, int images) {
             int p = g.padH();
             int wq = g.w() + p;
-            int plane = (g.h() + p) * wq;
+            int plane = imageFloats(g);
             int lead = p * wq + p;
             int channel = SgemmDriver.roundUp(lead + images * plane, VL);
-            int q = SgemmDriver.roundUp(images * plane, qUnit);
+            int q = SgemmDriver.roundUp(images * plane, SparseRows.TILE);
             int[] offs = new int[g.cg() * g.r() * g.s()];
             for (int ci = 0, i = 0; ci < g.cg(); ci++) {
                 for (int ty = 0; ty < g.r(); ty++) {
@@ -74,9 +74,14 @@ final class Conv2dSparseStacked {
         }
     }
 
+    /** Floats per image in a stack's channel run: h rows and p zero rows of w + p. */
+    private static int imageFloats(ConvShape g) {
+        return (g.h() + g.padH()) * (g.w() + g.padW());
+    }
+
     /** How many stacks a batch makes: ~STACK_COLUMNS columns each, a whole number per thread. */
-    private static int stacks(ConvShape g, int plane) {
-        int want = (int) Math.max(1, ((long) g.n() * plane + STACK_COLUMNS - 1) / STACK_COLUMNS);
+    private static int stacks(ConvShape g) {
+        int want = (int) Math.max(1, ((long) g.n() * imageFloats(g) + STACK_COLUMNS - 1) / STACK_COLUMNS);
         return Math.min(g.n(), SgemmDriver.roundUp(want, Parallel.threads()));
     }
 
@@ -107,7 +112,10 @@ final class Conv2dSparseStacked {
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
     private static final AtomicLong CALLS = new AtomicLong();
 
-    /** Copies images [b0, b0 + nb) of x into the stack, and zeroes the slots of any images it has room for beyond. */
+    /**
+     * Copies images [b0, b0 + nb) of x into the stack. Slots beyond nb may hold an earlier stack's images:
+     * a real output reads no further than its own image's bottom padding, so they reach only junk columns.
+     */
     private static void packInput(ConvShape g, Stack st, float[] x, int xOff, int b0, int nb, float[] xs) {
         int h = g.h();
         int w = g.w();
@@ -118,18 +126,14 @@ final class Conv2dSparseStacked {
                     System.arraycopy(x, src + iy * w, xs, st.at(ci, b, iy, 0), w);
                 }
             }
-            if (nb < st.images()) {
-                Arrays.fill(xs, st.at(ci, nb, 0, 0), st.at(ci, st.images(), 0, 0), 0f);
-            }
         }
     }
 
     /** y = conv(x, w) + bias for layers where {@link #applies} holds, multiplying only the non-zero weights. */
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
-        int p0 = (g.h() + g.padH()) * (g.w() + g.padW());
-        int stacks = stacks(g, p0);
-        Stack st = Stack.of(g, (g.n() + stacks - 1) / stacks, SparseRows.TILE);
+        int stacks = stacks(g);
+        Stack st = Stack.of(g, (g.n() + stacks - 1) / stacks);
         int crs = g.cg() * g.r() * g.s();
         SparseRows sw = SparseRows.of(w, wOff, g.k(), crs, crs, 1, j -> st.offs()[j]);
         int oh = g.outH();
