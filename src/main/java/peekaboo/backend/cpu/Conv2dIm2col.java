@@ -93,6 +93,10 @@ final class Conv2dIm2col {
             forwardSparse(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
         }
+        if (Conv2dWinograd2d.supports(g)) {
+            Conv2dWinograd2d.forward(g, x, xOff, w, wOff, false, bias, biasOff, y, yOff);
+            return;
+        }
         if (Conv2dWinogradChunks.supports(g)) {
             Conv2dWinogradChunks.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             return;
@@ -228,6 +232,8 @@ final class Conv2dIm2col {
             ConvShape f = Conv2dF32.inputGradAsForward(g);
             if (sparseForward(f, w, wOff)) { // the flipped weights have the same density
                 forwardSparse(f, dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
+            } else if (Conv2dWinograd2d.supports(f)) {
+                Conv2dWinograd2d.forward(f, dy, dyOff, w, wOff, true, null, 0, dx, dxOff);
             } else if (Conv2dWinogradChunks.supports(f)) {
                 Conv2dWinogradChunks.forward(f, dy, dyOff, Conv2dF32.flippedWeights(g, w, wOff), 0, null, 0, dx, dxOff);
             } else {
@@ -269,6 +275,10 @@ final class Conv2dIm2col {
     /** The weight gradient of Q(x) and Q(dy): the operands quantised as they are copied (null: plain copies). */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        if (Conv2dWinograd2d.supportsWeightGrad(g)) {
+            Conv2dWinograd2d.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+            return;
+        }
         if (Conv2dWinogradChunks.supportsWeightGrad(g)) {
             Conv2dWinogradChunks.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
             return;

@@ -179,6 +179,26 @@ class ConvProperties {
     }
 
     /**
+     * Dense 3x3 "same" convs with even outputs take F(2x2, 3x3) (Conv2dWinograd2d): all three passes up to 4
+     * wide, the weight gradient up to 8 wide; tall maps whose tiles split the batch into several chunks, channel
+     * counts that leave partial GEMM panels.
+     */
+    @Property(tries = 40, seed = "56")
+    void winograd2dFloat32MatchesReference(@ForAll("winograd2dShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dWinograd2d.supportsWeightGrad(g), () -> g + " should take 2-d Winograd");
+        assertEquals(g.outW() <= 4, Conv2dWinograd2d.supports(g), () -> g + ": forward on 2-d Winograd");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> winograd2dShapes() {
+        return Combinators.combine(Arbitraries.integers().between(1, 40), Arbitraries.integers().between(8, 40),
+                Arbitraries.integers().between(8, 40), Arbitraries.integers().between(1, 40),
+                Arbitraries.integers().between(1, 4)).as((n, c, k, th, tw) ->
+                        new ConvShape(n, c, 2 * th, 2 * tw, k, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+    }
+
+    /**
      * Pruned "same" convs on maps 8 to 15 wide run over stacks of images that share their padding
      * (Conv2dSparseStacked): forward and input gradient through the public entry points, batches that
      * leave a partial last stack, kernels of 1, 3 and 5 taps.

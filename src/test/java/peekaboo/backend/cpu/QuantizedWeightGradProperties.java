@@ -1,6 +1,7 @@
 package peekaboo.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
@@ -25,6 +26,20 @@ class QuantizedWeightGradProperties {
         int n = r.nextInt(4) == 0 ? 9 + r.nextInt(24) : 1 + r.nextInt(3); // 9+: several images per kernel call
         ConvShape g = new ConvShape(n, groups * (1 + r.nextInt(12)), hw, hw + (r.nextBoolean() ? 0 : 1),
                 groups * (1 + r.nextInt(20)), 3, 3, stride, stride, 1, 1, 1, 1, groups);
+        check(g, r);
+    }
+
+    /** The same on the shapes whose weight gradient takes F(2x2, 3x3) (Conv2dWinograd2d). */
+    @Property(tries = 30, seed = "62")
+    void fusedQuantisationEqualsQuantisingFirstOnWinograd2d(@ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ConvShape g = new ConvShape(1 + r.nextInt(12), 8 + r.nextInt(17), 2 + 2 * r.nextInt(4), 2 + 2 * r.nextInt(4),
+                8 + r.nextInt(17), 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(Conv2dWinograd2d.supportsWeightGrad(g), g::toString);
+        check(g, r);
+    }
+
+    private static void check(ConvShape g, SplittableRandom r) {
         float[] x = random(r, g.inputSize(), true);
         float[] dy = random(r, g.outputSize(), false);
         Quantization qx = new Quantization(1 + r.nextInt(8), 0.5f + r.nextFloat(), r.nextBoolean());

@@ -1,0 +1,432 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.MR;
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+
+import java.util.function.IntUnaryOperator;
+import peekaboo.backend.ConvShape;
+
+/**
+ * 3x3 "same" convolution (stride 1, padding 1) by Winograd's F(2x2, 3x3) for the smallest maps, where the
+ * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers).
+ *
+ * <p>Each 2x2 block of outputs is a tile. With the 1-d transforms of {@link WinogradRows} applied along both
+ * axes, a tile's outputs are Y = A^T [U . V] A, where U = G g G^T is the 4x4 transform of a 3x3 kernel,
+ * V = B^T d B the transform of the tile's 4x4 input patch and "." the elementwise product. Summed over the
+ * input channels that is 16 independent GEMMs, one per position xi of the 4x4 transform:
+ * M_xi[k, tiles] = U_xi[k, c] . V_xi[c, tiles], 16 multiply-adds per tile and channel pair against 36 for
+ * the direct algorithm (4/9 of the work; the row transform does 6/9).
+ *
+ * <p>The weight gradient is the transposed algorithm: dg = G^T [sum over tiles of (A dY A^T) . V] G, again
+ * 16 GEMMs, now with the tiles as the summed dimension. All transforms are sums of ±1 and ±1/2 multiples.
+ */
+final class Conv2dWinograd2d {
+
+    /** Positions of the 4x4 transform. */
+    private static final int XI = 16;
+
+    /** Whether the path is on ({@code -Dpeekaboo.conv.winograd2d=false} turns it off). */
+    static final boolean ENABLED = !"false".equals(System.getProperty("peekaboo.conv.winograd2d"));
+
+    /**
+     * The widest output map whose forward (and input gradient) it takes (tuning:
+     * -Dpeekaboo.conv.winograd2dMaxWidth). Its transforms are scalar and touch every value of the 16
+     * planes once more, so on wider maps or with fewer channels they cost more than the GEMMs save (calls
+     * alternating in one JVM, 2 threads, forward against the path taken before: ResNet-18's 512->512 4x4,
+     * batch 32, 12.0 against 15.3 ms; its 256->256 8x8 11.2 against 11.2 ms; ResNet-20's 64->64 8x8, batch
+     * 128, 4.7-6.5 against 3.5-5.1 ms; 16x16 and 32x32 maps 1.6-3.5x slower).
+     */
+    private static final int MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dMaxWidth", 4);
+
+    /**
+     * The widest output map whose weight gradient it takes: there the transforms are cheaper (the kernel
+     * transform runs once, at the end) and the row path's weight gradient is slower (same runs: 512->512 4x4
+     * 10.4 against 15.6 ms; 256->256 8x8 8.3-9.7 against 11.5-13.7 ms; 64->64 8x8 4.5-5.0 against 5.9-6.3 ms;
+     * 16x16 maps 0.9-2x slower).
+     */
+    private static final int MAX_WEIGHT_GRAD_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dMaxWeightGradWidth", 8);
+
+    /** Tiles per chunk of images (the GEMMs' width in the forward, their depth in the weight gradient). */
+    private static final int CHUNK_TILES = Integer.getInteger("peekaboo.conv.winograd2dTiles", 512);
+
+    private Conv2dWinograd2d() {
+    }
+
+    /** Whether the forward of g takes this path. */
+    static boolean supports(ConvShape g) {
+        return applies(g) && g.outW() <= MAX_WIDTH;
+    }
+
+    /** Whether the weight gradient of g takes this path. */
+    static boolean supportsWeightGrad(ConvShape g) {
+        return applies(g) && g.outW() <= MAX_WEIGHT_GRAD_WIDTH;
+    }
+
+    /** Ungrouped 3x3 "same" convolutions (stride 1, padding 1) with outputs of even height and width. */
+    private static boolean applies(ConvShape g) {
+        return ENABLED && Conv2dWinogradRows.applies(g) && g.groups() == 1 && g.s() == 3 && g.dilW() == 1
+                && g.padH() == 1 && g.padW() == 1 && g.outH() % 2 == 0 && g.outW() % 2 == 0;
+    }
+
+    /** Per-thread buffers of the calling thread, grown on demand and reused. */
+    private static final class Workspace {
+        float[] u = new float[0];
+        float[] v = new float[0];
+        float[] m = new float[0];
+
+        static float[] grow(float[] a, int size) {
+            return a.length >= size ? a : new float[size];
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private static int imagesPerChunk(ConvShape g) {
+        int tiles = g.outH() / 2 * (g.outW() / 2);
+        return Math.max(1, Math.min(g.n(), CHUNK_TILES / tiles));
+    }
+
+    /**
+     * The distance between two of the 16 planes of a transformed operand: size floats and two cache lines
+     * more, so that the transforms' 16 streams, a plane apart, do not share cache sets (plane sizes are
+     * often powers of two: ResNet-18's 512->512 weights, 16 planes of 1 MiB).
+     */
+    private static int planeStride(int size) {
+        return size + 32;
+    }
+
+    /**
+     * op(A) of a GEMM read from MR-row panels laid out as the packed A block of the whole depth:
+     * row i, depth p at a[off + (i / MR) * MR * depth + p * MR + i % MR], so each panel's block is one copy.
+     */
+    private static SgemmDriver.PackA panelsA(float[] a, int off, int depth) {
+        return (i0, mc, k0, kc, dst, dstOff) -> {
+            for (int ir = 0; ir < mc; ir += MR) {
+                System.arraycopy(a, off + (i0 + ir) / MR * MR * depth + k0 * MR, dst, dstOff + ir * kc, MR * kc);
+            }
+        };
+    }
+
+    /** op(B) read from NR-column panels laid out as packed B of the whole depth (see {@link #panelsA}). */
+    private static SgemmDriver.PackB panelsB(float[] b, int off, int depth) {
+        return (k0, kc, j0, nc, dst) -> {
+            for (int jr = 0; jr < nc; jr += NR) {
+                System.arraycopy(b, off + (j0 + jr) / NR * NR * depth + k0 * NR, dst, jr * kc, NR * kc);
+            }
+        };
+    }
+
+    /** y = conv2d(x, w) + bias (bias nullable); flipped: w holds the layer whose input gradient this is. */
+    static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] bias,
+            int biasOff, float[] y, int yOff) {
+        int c = g.c();
+        int k = g.k();
+        int kPad = SgemmDriver.roundUp(k, MR);
+        int tpi = g.outH() / 2 * (g.outW() / 2);
+        int nb = imagesPerChunk(g);
+        int maxCols = nb * tpi;
+        Workspace ws = WORKSPACE.get();
+        // U_xi as MR-row panels over the depth c
+        int uPlane = planeStride(kPad * c);
+        float[] u = ws.u = Workspace.grow(ws.u, XI * uPlane);
+        Parallel.forRange(kPad / MR, (p0, p1) -> kernelTransform(w, wOff, flipped, k, c, p0, p1, u, uPlane));
+        int vPlane = planeStride(c * maxCols);
+        int mPlane = planeStride(k * maxCols);
+        float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
+        float[] m = ws.m = Workspace.grow(ws.m, XI * mPlane);
+        for (int b0 = 0; b0 < g.n(); b0 += nb) {
+            int b1 = Math.min(g.n(), b0 + nb);
+            int cols = (b1 - b0) * tpi;
+            int start = b0;
+            // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile]
+            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, null, start, b1, c0, c1, v, vPlane,
+                    ci -> ci * cols, 1));
+            Parallel.forEachTask(XI, xi -> SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c),
+                    SgemmDriver.matrixB(false, v, xi * vPlane, cols), m, xi * mPlane, cols, false));
+            Parallel.forRange(k, (k0, k1) -> outputTransform(g, m, mPlane, cols, start, b1, k0, k1, bias, biasOff,
+                    y, yOff));
+        }
+    }
+
+    /**
+     * The weight gradient of Q(x) and Q(dy) (null quantisers: plain), written to dw. The chunks' GEMMs add up
+     * in a fixed order, so the result is the same from run to run.
+     */
+    static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        int c = g.c();
+        int k = g.k();
+        int kPad = SgemmDriver.roundUp(k, MR);
+        int cPad = SgemmDriver.roundUp(c, NR);
+        int tpi = g.outH() / 2 * (g.outW() / 2);
+        int nb = imagesPerChunk(g);
+        int maxCols = nb * tpi;
+        Workspace ws = WORKSPACE.get();
+        // V_xi as NR-column panels (ci) over the depth (tiles), Z_xi as MR-row panels (ko) over the tiles;
+        // padding rows and columns stay zero
+        int vPlane = planeStride(cPad * maxCols);
+        int zPlane = planeStride(kPad * maxCols);
+        float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
+        float[] z = ws.m = Workspace.grow(ws.m, XI * zPlane);
+        if (cPad > c || kPad > k) {
+            java.util.Arrays.fill(v, 0, XI * vPlane, 0f);
+            java.util.Arrays.fill(z, 0, XI * zPlane, 0f);
+        }
+        // the transformed gradient M_xi[ko][ci] at mw[xi*mwPlane + ko*c + ci]
+        int mwPlane = planeStride(k * c);
+        float[] mw = ws.u = Workspace.grow(ws.u, XI * mwPlane);
+        for (int b0 = 0; b0 < g.n(); b0 += nb) {
+            int b1 = Math.min(g.n(), b0 + nb);
+            int cols = (b1 - b0) * tpi;
+            int start = b0;
+            boolean add = b0 > 0;
+            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, qx, start, b1, c0, c1, v, vPlane,
+                    ci -> ci / NR * NR * cols + ci % NR, NR));
+            Parallel.forRange(k, (k0, k1) -> gradientTransform(g, dy, dyOff, qdy, start, b1, k0, k1, z, zPlane, cols));
+            Parallel.forEachTask(XI, xi -> SgemmDriver.gemmRange(0, k, 0, c, cols, panelsA(z, xi * zPlane, cols),
+                    panelsB(v, xi * vPlane, cols), mw, xi * mwPlane, c, add));
+        }
+        Parallel.forRange(k, (k0, k1) -> kernelGradient(mw, mwPlane, c, k0, k1, dw, dwOff));
+    }
+
+    /**
+     * U = G g G^T for the kernels g of the output channels in the MR-row panels [p0, p1) (zero for the rows
+     * past k): u[xi*plane + panel*MR*c + ci*MR + ko % MR]. The kernel of (ko, ci) is w[ko][ci], or, flipped,
+     * w[ci][ko] rotated by 180 degrees (the forward convolution that is the input gradient of w's layer).
+     */
+    private static void kernelTransform(float[] w, int wOff, boolean flipped, int k, int c, int p0, int p1,
+            float[] u, int plane) {
+        for (int panel = p0; panel < p1; panel++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int i = 0; i < MR; i++) {
+                    int ko = panel * MR + i;
+                    int dst = panel * MR * c + ci * MR + i;
+                    if (ko >= k) {
+                        for (int xi = 0; xi < XI; xi++) {
+                            u[xi * plane + dst] = 0f;
+                        }
+                        continue;
+                    }
+                    // g[row][col]; flipped, tap t of the kernel is tap 8 - t of w[ci][ko]
+                    int src = wOff + (flipped ? ci * k + ko : ko * c + ci) * 9;
+                    int step = flipped ? -1 : 1;
+                    int at = flipped ? src + 8 : src;
+                    float g00 = w[at];
+                    float g01 = w[at + step];
+                    float g02 = w[at + 2 * step];
+                    float g10 = w[at + 3 * step];
+                    float g11 = w[at + 4 * step];
+                    float g12 = w[at + 5 * step];
+                    float g20 = w[at + 6 * step];
+                    float g21 = w[at + 7 * step];
+                    float g22 = w[at + 8 * step];
+                    // G g: rows g0, (g0 + g1 + g2)/2, (g0 - g1 + g2)/2, g2; then each row times G^T
+                    kernelRow(u, dst, plane, 0, g00, g01, g02);
+                    kernelRow(u, dst, plane, 4, 0.5f * (g00 + g10 + g20), 0.5f * (g01 + g11 + g21),
+                            0.5f * (g02 + g12 + g22));
+                    kernelRow(u, dst, plane, 8, 0.5f * (g00 - g10 + g20), 0.5f * (g01 - g11 + g21),
+                            0.5f * (g02 - g12 + g22));
+                    kernelRow(u, dst, plane, 12, g20, g21, g22);
+                }
+            }
+        }
+    }
+
+    /** Row (a, b, c) of G g times G^T, to positions xi0..xi0 + 3. */
+    private static void kernelRow(float[] u, int dst, int plane, int xi0, float a, float b, float c) {
+        u[xi0 * plane + dst] = a;
+        u[(xi0 + 1) * plane + dst] = 0.5f * (a + b + c);
+        u[(xi0 + 2) * plane + dst] = 0.5f * (a - b + c);
+        u[(xi0 + 3) * plane + dst] = c;
+    }
+
+    /**
+     * V = B^T d B for every tile of the images [b0, b1) and channels [c0, c1), Q(x) when q is not null:
+     * v[xi*plane + channel.applyAsInt(ci) + tile*tStride], tile counted from image b0.
+     */
+    private static void inputTransform(ConvShape g, float[] x, int xOff, PabKernels.Quantizing q, int b0, int b1,
+            int c0, int c1, float[] v, int plane, IntUnaryOperator channel, int tStride) {
+        int h = g.h();
+        int w = g.w();
+        int wp = w + 2;
+        float[] d = new float[(h + 2) * wp]; // one channel, zero padded
+        int tw = w / 2;
+        int tpi = h / 2 * tw;
+        for (int b = b0; b < b1; b++) {
+            for (int ci = c0; ci < c1; ci++) {
+                int src = xOff + (b * g.c() + ci) * h * w;
+                for (int r = 0; r < h; r++) {
+                    int to = (r + 1) * wp + 1;
+                    if (q != null) {
+                        q.copy(x, src + r * w, d, to, w);
+                    } else { // rows this short copy faster in a loop than by System.arraycopy
+                        for (int j = 0; j < w; j++) {
+                            d[to + j] = x[src + r * w + j];
+                        }
+                    }
+                }
+                int base = channel.applyAsInt(ci) + (b - b0) * tpi * tStride;
+                for (int ty = 0; ty < h / 2; ty++) {
+                    for (int tx = 0; tx < tw; tx++) {
+                        int p = 2 * ty * wp + 2 * tx;
+                        int o = base + (ty * tw + tx) * tStride;
+                        // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then each row times B
+                        int r1 = p + wp;
+                        int r2 = p + 2 * wp;
+                        int r3 = p + 3 * wp;
+                        inputRow(v, o, plane, 0, d[p] - d[r2], d[p + 1] - d[r2 + 1], d[p + 2] - d[r2 + 2],
+                                d[p + 3] - d[r2 + 3]);
+                        inputRow(v, o, plane, 4, d[r1] + d[r2], d[r1 + 1] + d[r2 + 1], d[r1 + 2] + d[r2 + 2],
+                                d[r1 + 3] + d[r2 + 3]);
+                        inputRow(v, o, plane, 8, d[r2] - d[r1], d[r2 + 1] - d[r1 + 1], d[r2 + 2] - d[r1 + 2],
+                                d[r2 + 3] - d[r1 + 3]);
+                        inputRow(v, o, plane, 12, d[r1] - d[r3], d[r1 + 1] - d[r3 + 1], d[r1 + 2] - d[r3 + 2],
+                                d[r1 + 3] - d[r3 + 3]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row (d0, d1, d2, d3) of B^T d times B, to positions xi0..xi0 + 3. */
+    private static void inputRow(float[] v, int o, int plane, int xi0, float d0, float d1, float d2, float d3) {
+        v[xi0 * plane + o] = d0 - d2;
+        v[(xi0 + 1) * plane + o] = d1 + d2;
+        v[(xi0 + 2) * plane + o] = d2 - d1;
+        v[(xi0 + 3) * plane + o] = d1 - d3;
+    }
+
+    /** y tiles = A^T M A (+ bias) for the images [b0, b1) and output channels [k0, k1). */
+    private static void outputTransform(ConvShape g, float[] m, int plane, int cols, int b0, int b1, int k0,
+            int k1, float[] bias, int biasOff, float[] y, int yOff) {
+        int k = g.k();
+        int oh = g.outH();
+        int ow = g.outW();
+        int tw = ow / 2;
+        int tpi = oh / 2 * tw;
+        for (int b = b0; b < b1; b++) {
+            for (int ko = k0; ko < k1; ko++) {
+                float bv = bias == null ? 0f : bias[biasOff + ko];
+                int dst = yOff + (b * k + ko) * oh * ow;
+                int src = ko * cols + (b - b0) * tpi;
+                for (int ty = 0; ty < oh / 2; ty++) {
+                    for (int tx = 0; tx < tw; tx++) {
+                        int o = src + ty * tw + tx;
+                        // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3, per column
+                        float s0 = m[o] + m[4 * plane + o] + m[8 * plane + o];
+                        float s1 = m[plane + o] + m[5 * plane + o] + m[9 * plane + o];
+                        float s2 = m[2 * plane + o] + m[6 * plane + o] + m[10 * plane + o];
+                        float s3 = m[3 * plane + o] + m[7 * plane + o] + m[11 * plane + o];
+                        float t0 = m[4 * plane + o] - m[8 * plane + o] - m[12 * plane + o];
+                        float t1 = m[5 * plane + o] - m[9 * plane + o] - m[13 * plane + o];
+                        float t2 = m[6 * plane + o] - m[10 * plane + o] - m[14 * plane + o];
+                        float t3 = m[7 * plane + o] - m[11 * plane + o] - m[15 * plane + o];
+                        int p = dst + 2 * ty * ow + 2 * tx;
+                        // (A^T M) A: the same along each row
+                        y[p] = s0 + s1 + s2 + bv;
+                        y[p + 1] = s1 - s2 - s3 + bv;
+                        y[p + ow] = t0 + t1 + t2 + bv;
+                        y[p + ow + 1] = t1 - t2 - t3 + bv;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Z = A dY A^T for every 2x2 tile of dy (Q(dy) when q is not null), images [b0, b1), channels [k0, k1), as
+     * MR-row panels over the tiles: z[xi*plane + (ko / MR)*MR*cols + tile*MR + ko % MR].
+     */
+    private static void gradientTransform(ConvShape g, float[] dy, int dyOff, PabKernels.Quantizing q, int b0,
+            int b1, int k0, int k1, float[] z, int plane, int cols) {
+        int k = g.k();
+        int oh = g.outH();
+        int ow = g.outW();
+        int tw = ow / 2;
+        int tpi = oh / 2 * tw;
+        float[] e = new float[oh * ow];
+        for (int b = b0; b < b1; b++) {
+            for (int ko = k0; ko < k1; ko++) {
+                PabKernels.Quantizing.copy(q, dy, dyOff + (b * k + ko) * oh * ow, e, 0, oh * ow);
+                for (int ty = 0; ty < oh / 2; ty++) {
+                    for (int tx = 0; tx < tw; tx++) {
+                        int p = 2 * ty * ow + 2 * tx;
+                        int o = ko / MR * MR * cols + ((b - b0) * tpi + ty * tw + tx) * MR + ko % MR;
+                        float e00 = e[p];
+                        float e01 = e[p + 1];
+                        float e10 = e[p + ow];
+                        float e11 = e[p + ow + 1];
+                        // A e: rows e0, e0 + e1, e0 - e1, -e1; then each row times A^T
+                        gradientRow(z, o, plane, 0, e00, e01);
+                        gradientRow(z, o, plane, 4, e00 + e10, e01 + e11);
+                        gradientRow(z, o, plane, 8, e00 - e10, e01 - e11);
+                        gradientRow(z, o, plane, 12, -e10, -e11);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row (e0, e1) of A e times A^T, to positions xi0..xi0 + 3. */
+    private static void gradientRow(float[] z, int o, int plane, int xi0, float e0, float e1) {
+        z[xi0 * plane + o] = e0;
+        z[(xi0 + 1) * plane + o] = e0 + e1;
+        z[(xi0 + 2) * plane + o] = e0 - e1;
+        z[(xi0 + 3) * plane + o] = -e1;
+    }
+
+    /** dw[ko][ci] = G^T M G from mw[xi*plane + ko*c + ci], for ko in [k0, k1). */
+    private static void kernelGradient(float[] mw, int plane, int c, int k0, int k1, float[] dw, int dwOff) {
+        for (int ko = k0; ko < k1; ko++) {
+            for (int ci = 0; ci < c; ci++) {
+                int o = ko * c + ci;
+                // G^T M: rows m0 + (m1 + m2)/2, (m1 - m2)/2, (m1 + m2)/2 + m3, column by column
+                float m0 = mw[o];
+                float m1 = mw[4 * plane + o];
+                float m2 = mw[8 * plane + o];
+                float m3 = mw[12 * plane + o];
+                float h = 0.5f * (m1 + m2);
+                float a0 = m0 + h;
+                float b0 = 0.5f * (m1 - m2);
+                float c0 = h + m3;
+                m0 = mw[plane + o];
+                m1 = mw[5 * plane + o];
+                m2 = mw[9 * plane + o];
+                m3 = mw[13 * plane + o];
+                h = 0.5f * (m1 + m2);
+                float a1 = m0 + h;
+                float b1 = 0.5f * (m1 - m2);
+                float c1 = h + m3;
+                m0 = mw[2 * plane + o];
+                m1 = mw[6 * plane + o];
+                m2 = mw[10 * plane + o];
+                m3 = mw[14 * plane + o];
+                h = 0.5f * (m1 + m2);
+                float a2 = m0 + h;
+                float b2 = 0.5f * (m1 - m2);
+                float c2 = h + m3;
+                m0 = mw[3 * plane + o];
+                m1 = mw[7 * plane + o];
+                m2 = mw[11 * plane + o];
+                m3 = mw[15 * plane + o];
+                h = 0.5f * (m1 + m2);
+                float a3 = m0 + h;
+                float b3 = 0.5f * (m1 - m2);
+                float c3 = h + m3;
+                // (G^T M) G: the same along each row
+                int dst = dwOff + o * 9;
+                gradientKernelRow(dw, dst, a0, a1, a2, a3);
+                gradientKernelRow(dw, dst + 3, b0, b1, b2, b3);
+                gradientKernelRow(dw, dst + 6, c0, c1, c2, c3);
+            }
+        }
+    }
+
+    /** Row (r0, r1, r2, r3) of G^T M times G, to dw[d, d + 3). */
+    private static void gradientKernelRow(float[] dw, int d, float r0, float r1, float r2, float r3) {
+        float h = 0.5f * (r1 + r2);
+        dw[d] = r0 + h;
+        dw[d + 1] = 0.5f * (r1 - r2);
+        dw[d + 2] = h + r3;
+    }
+}
