@@ -3,7 +3,6 @@ package peekaboo.backend.cpu;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
 
-import java.util.function.IntUnaryOperator;
 import peekaboo.backend.ConvShape;
 
 /**
@@ -64,7 +63,7 @@ final class Conv2dWinograd2d {
 
     /** Ungrouped 3x3 "same" convolutions (stride 1, padding 1) with outputs of even height and width. */
     private static boolean applies(ConvShape g) {
-        return ENABLED && Conv2dWinogradRows.applies(g) && g.groups() == 1 && g.s() == 3 && g.dilW() == 1
+        return ENABLED && Conv2dWinogradRows.applies(g) && SgemmKernel.VL % MR == 0 && g.groups() == 1 && g.s() == 3 && g.dilW() == 1
                 && g.padH() == 1 && g.padW() == 1 && g.outH() % 2 == 0 && g.outW() % 2 == 0;
     }
 
@@ -139,8 +138,7 @@ final class Conv2dWinograd2d {
             int cols = (b1 - b0) * tpi;
             int start = b0;
             // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile]
-            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, null, start, b1, c0, c1, v, vPlane,
-                    ci -> ci * cols, 1));
+            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, start, b1, c0, c1, v, vPlane, cols));
             Parallel.forEachTask(XI, xi -> SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c),
                     SgemmDriver.matrixB(false, v, xi * vPlane, cols), m, xi * mPlane, cols, false));
             Parallel.forRange(k, (k0, k1) -> outputTransform(g, m, mPlane, cols, start, b1, k0, k1, bias, biasOff,
@@ -158,31 +156,29 @@ final class Conv2dWinograd2d {
         int k = g.k();
         int kPad = SgemmDriver.roundUp(k, MR);
         int cPad = SgemmDriver.roundUp(c, NR);
-        int tpi = g.outH() / 2 * (g.outW() / 2);
+        int slots = Winograd2dGradientTiles.slots(g);
         int nb = imagesPerChunk(g);
-        int maxCols = nb * tpi;
+        int maxCols = nb * slots;
         Workspace ws = WORKSPACE.get();
-        // V_xi as NR-column panels (ci) over the depth (tiles), Z_xi as MR-row panels (ko) over the tiles;
-        // padding rows and columns stay zero
+        // V_xi as NR-column panels (ci) over the depth (tiles), Z_xi as MR-row panels (ko) over the tiles,
+        // padding rows and columns written as zeros
         int vPlane = planeStride(cPad * maxCols);
         int zPlane = planeStride(kPad * maxCols);
         float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
         float[] z = ws.m = Workspace.grow(ws.m, XI * zPlane);
-        if (cPad > c || kPad > k) {
-            java.util.Arrays.fill(v, 0, XI * vPlane, 0f);
-            java.util.Arrays.fill(z, 0, XI * zPlane, 0f);
-        }
         // the transformed gradient M_xi[ko][ci] at mw[xi*mwPlane + ko*c + ci]
         int mwPlane = planeStride(k * c);
         float[] mw = ws.u = Workspace.grow(ws.u, XI * mwPlane);
         for (int b0 = 0; b0 < g.n(); b0 += nb) {
             int b1 = Math.min(g.n(), b0 + nb);
-            int cols = (b1 - b0) * tpi;
+            int cols = (b1 - b0) * slots;
             int start = b0;
             boolean add = b0 > 0;
-            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, qx, start, b1, c0, c1, v, vPlane,
-                    ci -> ci / NR * NR * cols + ci % NR, NR));
-            Parallel.forRange(k, (k0, k1) -> gradientTransform(g, dy, dyOff, qdy, start, b1, k0, k1, z, zPlane, cols));
+            Parallel.forRange(b1 - b0, (i0, i1) -> {
+                Winograd2dGradientTiles.inputTiles(g, x, xOff, qx, start, start + i0, start + i1, v, vPlane, cols);
+                Winograd2dGradientTiles.gradientTiles(g, dy, dyOff, qdy, start, start + i0, start + i1, z, zPlane,
+                        cols);
+            });
             Parallel.forEachTask(XI, xi -> SgemmDriver.gemmRange(0, k, 0, c, cols, panelsA(z, xi * zPlane, cols),
                     panelsB(v, xi * vPlane, cols), mw, xi * mwPlane, c, add));
         }
@@ -241,38 +237,31 @@ final class Conv2dWinograd2d {
     }
 
     /**
-     * V = B^T d B for every tile of the images [b0, b1) and channels [c0, c1), Q(x) when q is not null:
-     * v[xi*plane + channel.applyAsInt(ci) + tile*tStride], tile counted from image b0.
+     * V = B^T d B for every tile of the images [b0, b1) and channels [c0, c1): v[xi*plane + ci*cols + tile],
+     * tile counted from image b0.
      */
-    private static void inputTransform(ConvShape g, float[] x, int xOff, PabKernels.Quantizing q, int b0, int b1,
-            int c0, int c1, float[] v, int plane, IntUnaryOperator channel, int tStride) {
+    private static void inputTransform(ConvShape g, float[] x, int xOff, int b0, int b1, int c0, int c1, float[] v,
+            int plane, int cols) {
         int h = g.h();
         int w = g.w();
         int wp = w + 2;
         float[] d = new float[(h + 2) * wp]; // one channel, zero padded
-        float[] quantized = q == null ? null : new float[h * w];
         int tw = w / 2;
         int tpi = h / 2 * tw;
         for (int b = b0; b < b1; b++) {
             for (int ci = c0; ci < c1; ci++) {
-                float[] from = x;
                 int src = xOff + (b * g.c() + ci) * h * w;
-                if (q != null) { // the whole channel at once: the quantiser runs in vectors
-                    q.copy(x, src, quantized, 0, h * w);
-                    from = quantized;
-                    src = 0;
-                }
                 for (int r = 0; r < h; r++) { // rows this short copy faster in a loop than by System.arraycopy
                     int to = (r + 1) * wp + 1;
                     for (int j = 0; j < w; j++) {
-                        d[to + j] = from[src + r * w + j];
+                        d[to + j] = x[src + r * w + j];
                     }
                 }
-                int base = channel.applyAsInt(ci) + (b - b0) * tpi * tStride;
+                int base = ci * cols + (b - b0) * tpi;
                 for (int ty = 0; ty < h / 2; ty++) {
                     for (int tx = 0; tx < tw; tx++) {
                         int p = 2 * ty * wp + 2 * tx;
-                        int o = base + (ty * tw + tx) * tStride;
+                        int o = base + ty * tw + tx;
                         // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then each row times B
                         int r1 = p + wp;
                         int r2 = p + 2 * wp;
@@ -334,48 +323,6 @@ final class Conv2dWinograd2d {
                 }
             }
         }
-    }
-
-    /**
-     * Z = A dY A^T for every 2x2 tile of dy (Q(dy) when q is not null), images [b0, b1), channels [k0, k1), as
-     * MR-row panels over the tiles: z[xi*plane + (ko / MR)*MR*cols + tile*MR + ko % MR].
-     */
-    private static void gradientTransform(ConvShape g, float[] dy, int dyOff, PabKernels.Quantizing q, int b0,
-            int b1, int k0, int k1, float[] z, int plane, int cols) {
-        int k = g.k();
-        int oh = g.outH();
-        int ow = g.outW();
-        int tw = ow / 2;
-        int tpi = oh / 2 * tw;
-        float[] e = new float[oh * ow];
-        for (int b = b0; b < b1; b++) {
-            for (int ko = k0; ko < k1; ko++) {
-                PabKernels.Quantizing.copy(q, dy, dyOff + (b * k + ko) * oh * ow, e, 0, oh * ow);
-                for (int ty = 0; ty < oh / 2; ty++) {
-                    for (int tx = 0; tx < tw; tx++) {
-                        int p = 2 * ty * ow + 2 * tx;
-                        int o = ko / MR * MR * cols + ((b - b0) * tpi + ty * tw + tx) * MR + ko % MR;
-                        float e00 = e[p];
-                        float e01 = e[p + 1];
-                        float e10 = e[p + ow];
-                        float e11 = e[p + ow + 1];
-                        // A e: rows e0, e0 + e1, e0 - e1, -e1; then each row times A^T
-                        gradientRow(z, o, plane, 0, e00, e01);
-                        gradientRow(z, o, plane, 4, e00 + e10, e01 + e11);
-                        gradientRow(z, o, plane, 8, e00 - e10, e01 - e11);
-                        gradientRow(z, o, plane, 12, -e10, -e11);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Row (e0, e1) of A e times A^T, to positions xi0..xi0 + 3. */
-    private static void gradientRow(float[] z, int o, int plane, int xi0, float e0, float e1) {
-        z[xi0 * plane + o] = e0;
-        z[(xi0 + 1) * plane + o] = e0 + e1;
-        z[(xi0 + 2) * plane + o] = e0 - e1;
-        z[(xi0 + 3) * plane + o] = -e1;
     }
 
     /** dw[ko][ci] = G^T M G from mw[xi*plane + ko*c + ci], for ko in [k0, k1). */

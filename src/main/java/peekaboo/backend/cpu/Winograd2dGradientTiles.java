@@ -1,0 +1,191 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.MR;
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+import static peekaboo.backend.cpu.SgemmKernel.S;
+import static peekaboo.backend.cpu.SgemmKernel.VL;
+
+import jdk.incubator.vector.FloatVector;
+import peekaboo.backend.ConvShape;
+
+/**
+ * The two input transforms of {@link Conv2dWinograd2d#weightGrad}, in vectors of channels. Each image is first
+ * copied channel-last (pixel by pixel, all channels of a pixel side by side, padded with zero channels), so
+ * that one vector holds a pixel of VL channels and a transformed tile is a handful of vector sums, stored
+ * straight into the GEMM panels, where the channels of a tile lie side by side too. Transforming each channel
+ * on its own in scalar code took 2/3 of that weight gradient's time (PaB step profile, ResNet-20's 64->64 8x8
+ * layers).
+ */
+final class Winograd2dGradientTiles {
+
+    private Winograd2dGradientTiles() {
+    }
+
+    /**
+     * V = B^T d B for every tile of the images [b0, b1) of x (Q(x) when q is not null), as NR-column panels over
+     * the tile slots: v[xi*plane + (ci / NR)*NR*cols + slot*NR + ci % NR], slots counted from image first; the
+     * channels from c up to a multiple of NR and the extra slots (see {@link #slots}) get zeros.
+     */
+    static void inputTiles(ConvShape g, float[] x, int xOff, PabKernels.Quantizing q, int first, int b0, int b1,
+            float[] v, int plane, int cols) {
+        int c = g.c();
+        int h = g.h();
+        int w = g.w();
+        int hw = h * w;
+        int wp = w + 2;
+        int cPad = SgemmDriver.roundUp(c, NR);
+        int tw = w / 2;
+        int tiles = h / 2 * tw;
+        int slots = slots(g);
+        float[] quantized = q == null ? null : new float[c * hw];
+        float[] t = new float[(h + 2) * wp * cPad]; // channel-last, zero border and zero channels
+        for (int b = b0; b < b1; b++) {
+            float[] from = x;
+            int src = xOff + b * c * hw;
+            if (q != null) {
+                q.copy(x, src, quantized, 0, c * hw);
+                from = quantized;
+                src = 0;
+            }
+            for (int ci = 0; ci < c; ci++) {
+                for (int py = 0; py < h; py++) {
+                    int to = ((py + 1) * wp + 1) * cPad + ci;
+                    int row = src + ci * hw + py * w;
+                    for (int px = 0; px < w; px++) {
+                        t[to + px * cPad] = from[row + px];
+                    }
+                }
+            }
+            for (int ty = 0; ty < h / 2; ty++) {
+                for (int tx = 0; tx < tw; tx++) {
+                    int p = (2 * ty * wp + 2 * tx) * cPad;
+                    int tile = (b - first) * slots + ty * tw + tx;
+                    for (int ch = 0; ch < cPad; ch += VL) {
+                        int o = ch / NR * NR * cols + tile * NR + ch % NR;
+                        int at = p + ch;
+                        int row = wp * cPad;
+                        // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then each row times B
+                        inputRow(t, at, at + 2 * row, cPad, false, v, o, plane, 0);
+                        inputRow(t, at + row, at + 2 * row, cPad, true, v, o, plane, 4);
+                        inputRow(t, at + 2 * row, at + row, cPad, false, v, o, plane, 8);
+                        inputRow(t, at + row, at + 3 * row, cPad, false, v, o, plane, 12);
+                    }
+                }
+            }
+            FloatVector zero = FloatVector.zero(S);
+            for (int tile = (b - first) * slots + tiles; tile < (b - first + 1) * slots; tile++) { // extra slots
+                for (int ch = 0; ch < cPad; ch += VL) {
+                    int o = ch / NR * NR * cols + tile * NR + ch % NR;
+                    for (int xi = 0; xi < 16; xi++) {
+                        zero.intoArray(v, xi * plane + o);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row a + b (plus) or a - b of B^T d, four pixels a pixel apart, times B, to positions xi0..xi0 + 3. */
+    private static void inputRow(float[] t, int a, int b, int pixel, boolean plus, float[] v, int o, int plane,
+            int xi0) {
+        FloatVector d0 = combine(t, a, b, plus);
+        FloatVector d1 = combine(t, a + pixel, b + pixel, plus);
+        FloatVector d2 = combine(t, a + 2 * pixel, b + 2 * pixel, plus);
+        FloatVector d3 = combine(t, a + 3 * pixel, b + 3 * pixel, plus);
+        d0.sub(d2).intoArray(v, xi0 * plane + o);
+        d1.add(d2).intoArray(v, (xi0 + 1) * plane + o);
+        d2.sub(d1).intoArray(v, (xi0 + 2) * plane + o);
+        d1.sub(d3).intoArray(v, (xi0 + 3) * plane + o);
+    }
+
+    private static FloatVector combine(float[] t, int a, int b, boolean plus) {
+        FloatVector va = FloatVector.fromArray(S, t, a);
+        FloatVector vb = FloatVector.fromArray(S, t, b);
+        return plus ? va.add(vb) : va.sub(vb);
+    }
+
+    /**
+     * Tile slots per image in the weight gradient's layout: the tiles rounded up to whole vectors of
+     * {@link #TILES_PER_VECTOR} tiles (the extra slots hold zeros, which add nothing to the GEMMs' sums).
+     */
+    static int slots(ConvShape g) {
+        int tiles = g.outH() / 2 * (g.outW() / 2);
+        return SgemmDriver.roundUp(tiles, TILES_PER_VECTOR);
+    }
+
+    /**
+     * Tiles whose MR channels of Z fill one vector. A narrower species for a single tile's MR channels would
+     * be a second vector shape in the process, which makes C2 compile the GEMM kernels' stores as library
+     * calls (see {@link PaddedPatches}; measured here too: the 8x32 kernel lost all 16 stores).
+     */
+    private static final int TILES_PER_VECTOR = VL / MR;
+
+    /**
+     * Z = A e A^T for every 2x2 tile e of the images [b0, b1) of dy (Q(dy) when q is not null), as MR-row panels
+     * over the tile slots: z[xi*plane + (ko / MR)*MR*cols + slot*MR + ko % MR], slots counted from image first;
+     * the channels from k up to a multiple of MR and the extra slots get zeros.
+     */
+    static void gradientTiles(ConvShape g, float[] dy, int dyOff, PabKernels.Quantizing q, int first, int b0, int b1,
+            float[] z, int plane, int cols) {
+        int k = g.k();
+        int oh = g.outH();
+        int ow = g.outW();
+        int p2 = oh * ow;
+        int kPad = SgemmDriver.roundUp(k, MR);
+        int groups = kPad / MR;
+        int tw = ow / 2;
+        int slots = slots(g);
+        float[] quantized = q == null ? null : new float[k * p2];
+        // e, a vector of TILES_PER_VECTOR tiles x MR channels per (tile group, position in the tile, channel group):
+        // tile t, position pos, channel ko at ((t / TPV * 4 + pos) * groups + ko / MR) * VL + (t % TPV) * MR + ko % MR
+        float[] e = new float[slots * 4 * kPad];
+        int[] pixel = new int[p2]; // where each pixel of channel 0 goes
+        for (int py = 0; py < oh; py++) {
+            for (int px = 0; px < ow; px++) {
+                int t = py / 2 * tw + px / 2;
+                int pos = py % 2 * 2 + px % 2;
+                pixel[py * ow + px] = (t / TILES_PER_VECTOR * 4 + pos) * groups * VL + t % TILES_PER_VECTOR * MR;
+            }
+        }
+        for (int b = b0; b < b1; b++) {
+            float[] from = dy;
+            int src = dyOff + b * k * p2;
+            if (q != null) {
+                q.copy(dy, src, quantized, 0, k * p2);
+                from = quantized;
+                src = 0;
+            }
+            for (int ko = 0; ko < k; ko++) {
+                int row = src + ko * p2;
+                int channel = ko / MR * VL + ko % MR;
+                for (int p = 0; p < p2; p++) {
+                    e[pixel[p] + channel] = from[row + p];
+                }
+            }
+            for (int t = 0; t < slots; t += TILES_PER_VECTOR) {
+                int base = t / TILES_PER_VECTOR * 4 * groups * VL;
+                int slot = (b - first) * slots + t;
+                for (int kg = 0; kg < groups; kg++) {
+                    int at = base + kg * VL;
+                    int o = kg * MR * cols + slot * MR;
+                    FloatVector e00 = FloatVector.fromArray(S, e, at);
+                    FloatVector e01 = FloatVector.fromArray(S, e, at + groups * VL);
+                    FloatVector e10 = FloatVector.fromArray(S, e, at + 2 * groups * VL);
+                    FloatVector e11 = FloatVector.fromArray(S, e, at + 3 * groups * VL);
+                    // A e: rows e0, e0 + e1, e0 - e1, -e1; then each row times A^T
+                    gradientRow(e00, e01, z, o, plane, 0);
+                    gradientRow(e00.add(e10), e01.add(e11), z, o, plane, 4);
+                    gradientRow(e00.sub(e10), e01.sub(e11), z, o, plane, 8);
+                    gradientRow(e10.neg(), e11.neg(), z, o, plane, 12);
+                }
+            }
+        }
+    }
+
+    /** Row (e0, e1) of A e times A^T, to positions xi0..xi0 + 3. */
+    private static void gradientRow(FloatVector e0, FloatVector e1, float[] z, int o, int plane, int xi0) {
+        e0.intoArray(z, xi0 * plane + o);
+        e0.add(e1).intoArray(z, (xi0 + 1) * plane + o);
+        e0.sub(e1).intoArray(z, (xi0 + 2) * plane + o);
+        e1.neg().intoArray(z, (xi0 + 3) * plane + o);
+    }
+}
