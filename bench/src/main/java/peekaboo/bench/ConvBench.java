@@ -18,7 +18,7 @@ import peekaboo.backend.ConvShape;
 import peekaboo.backend.cpu.Parallel;
 
 /**
- * The 3x3 conv layers of CIFAR ResNet-20 at batch 128 (pad 1), parameter {@code layer} =
+ * The 3x3 conv layers of CIFAR ResNet-20 at batch 128 (pad 1; {@code batch} sets another), parameter {@code layer} =
  * "c-k-hw-stride": 16-16-32-1 (stage 1, the direct path), 16-32-32-2 (downsampling, the patch path),
  * 32-32-16-1 (stage 2, direct), 64-64-8-1 (stage 3, the patch path).
  *
@@ -45,6 +45,10 @@ public class ConvBench {
     @Param({"1.0"})
     public double density;
 
+    /** Images per call: 128 as in ResNet-20's table; 32 for ResNet-18's layers (e.g. 512-512-4-1, 2-d Winograd). */
+    @Param({"128"})
+    public int batch;
+
     private ConvShape g;
     private float[] x;
     private float[] w;
@@ -57,7 +61,7 @@ public class ConvBench {
     @Setup
     public void setup() {
         String[] p = layer.split("-");
-        g = ConvShape.of(128, Integer.parseInt(p[0]), Integer.parseInt(p[2]), Integer.parseInt(p[1]), 3,
+        g = ConvShape.of(batch, Integer.parseInt(p[0]), Integer.parseInt(p[2]), Integer.parseInt(p[1]), 3,
                 Integer.parseInt(p[3]), 1);
         Random rnd = new Random(1);
         x = random(rnd, g.inputSize());
