@@ -7,7 +7,8 @@ import peekaboo.backend.ConvShape;
 
 /**
  * 3x3 "same" convolution (stride 1, padding 1) by Winograd's F(2x2, 3x3) for the smallest maps, where the
- * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers).
+ * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers, and the
+ * weight gradients of 8x8 maps).
  *
  * <p>Each 2x2 block of outputs is a tile. With the 1-d transforms of {@link WinogradRows} applied along both
  * axes, a tile's outputs are Y = A^T [U . V] A, where U = G g G^T is the 4x4 transform of a 3x3 kernel,
@@ -17,7 +18,9 @@ import peekaboo.backend.ConvShape;
  * the direct algorithm (4/9 of the work; the row transform does 6/9).
  *
  * <p>The weight gradient is the transposed algorithm: dg = G^T [sum over tiles of (A dY A^T) . V] G, again
- * 16 GEMMs, now with the tiles as the summed dimension. All transforms are sums of ±1 and ±1/2 multiples.
+ * 16 GEMMs, now with the tiles as the summed dimension; its two input transforms are in
+ * {@link Winograd2dGradientTiles}. All transforms are sums of ±1 and ±1/2 multiples. The transforms write
+ * straight into the layout of the GEMMs' packed panels, so packing is one copy per panel.
  */
 final class Conv2dWinograd2d {
 
@@ -63,8 +66,9 @@ final class Conv2dWinograd2d {
 
     /** Ungrouped 3x3 "same" convolutions (stride 1, padding 1) with outputs of even height and width. */
     private static boolean applies(ConvShape g) {
-        return ENABLED && Conv2dWinogradRows.applies(g) && SgemmKernel.VL % MR == 0 && g.groups() == 1 && g.s() == 3 && g.dilW() == 1
-                && g.padH() == 1 && g.padW() == 1 && g.outH() % 2 == 0 && g.outW() % 2 == 0;
+        return ENABLED && Conv2dWinogradRows.applies(g) && SgemmKernel.VL % MR == 0 && g.groups() == 1
+                && g.s() == 3 && g.dilW() == 1 && g.padH() == 1 && g.padW() == 1
+                && g.outH() % 2 == 0 && g.outW() % 2 == 0;
     }
 
     /** Per-thread buffers of the calling thread, grown on demand and reused. */
@@ -330,7 +334,8 @@ final class Conv2dWinograd2d {
         for (int ko = k0; ko < k1; ko++) {
             for (int ci = 0; ci < c; ci++) {
                 int o = ko * c + ci;
-                // G^T M: rows m0 + (m1 + m2)/2, (m1 - m2)/2, (m1 + m2)/2 + m3, column by column
+                // G^T M: rows m0 + (m1 + m2)/2, (m1 - m2)/2, (m1 + m2)/2 + m3, column by column, unrolled by
+                // hand (a loop over a small array ran slower); edit the four columns alike
                 float m0 = mw[o];
                 float m1 = mw[4 * plane + o];
                 float m2 = mw[8 * plane + o];

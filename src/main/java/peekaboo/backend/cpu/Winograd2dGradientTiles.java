@@ -10,11 +10,11 @@ import peekaboo.backend.ConvShape;
 
 /**
  * The two input transforms of {@link Conv2dWinograd2d#weightGrad}, in vectors of channels. Each image is first
- * copied channel-last (pixel by pixel, all channels of a pixel side by side, padded with zero channels), so
- * that one vector holds a pixel of VL channels and a transformed tile is a handful of vector sums, stored
- * straight into the GEMM panels, where the channels of a tile lie side by side too. Transforming each channel
- * on its own in scalar code took 2/3 of that weight gradient's time (PaB step profile, ResNet-20's 64->64 8x8
- * layers).
+ * copied channel-last (all channels of a pixel side by side, padded with zero channels), so that one vector
+ * holds a pixel of VL channels and a transformed tile is a handful of vector sums, stored straight into the
+ * GEMM panels, where the channels of a tile lie side by side too (for dy's MR-row panels, a vector holds the
+ * MR channels of {@link #TILES_PER_VECTOR} tiles). Transforming each channel on its own in scalar code took
+ * 2/3 of that weight gradient's time (PaB step profile, ResNet-20's 64->64 8x8 layers).
  */
 final class Winograd2dGradientTiles {
 
@@ -37,22 +37,16 @@ final class Winograd2dGradientTiles {
         int tw = w / 2;
         int tiles = h / 2 * tw;
         int slots = slots(g);
-        float[] quantized = q == null ? null : new float[c * hw];
+        float[] image = new float[c * hw];
         float[] t = new float[(h + 2) * wp * cPad]; // channel-last, zero border and zero channels
         for (int b = b0; b < b1; b++) {
-            float[] from = x;
-            int src = xOff + b * c * hw;
-            if (q != null) {
-                q.copy(x, src, quantized, 0, c * hw);
-                from = quantized;
-                src = 0;
-            }
+            PabKernels.Quantizing.copy(q, x, xOff + b * c * hw, image, 0, c * hw);
             for (int ci = 0; ci < c; ci++) {
                 for (int py = 0; py < h; py++) {
                     int to = ((py + 1) * wp + 1) * cPad + ci;
-                    int row = src + ci * hw + py * w;
+                    int row = ci * hw + py * w;
                     for (int px = 0; px < w; px++) {
-                        t[to + px * cPad] = from[row + px];
+                        t[to + px * cPad] = image[row + px];
                     }
                 }
             }
@@ -134,7 +128,7 @@ final class Winograd2dGradientTiles {
         int groups = kPad / MR;
         int tw = ow / 2;
         int slots = slots(g);
-        float[] quantized = q == null ? null : new float[k * p2];
+        float[] image = new float[k * p2];
         // e, a vector of TILES_PER_VECTOR tiles x MR channels per (tile group, position in the tile, channel group):
         // tile t, position pos, channel ko at ((t / TPV * 4 + pos) * groups + ko / MR) * VL + (t % TPV) * MR + ko % MR
         float[] e = new float[slots * 4 * kPad];
@@ -147,18 +141,12 @@ final class Winograd2dGradientTiles {
             }
         }
         for (int b = b0; b < b1; b++) {
-            float[] from = dy;
-            int src = dyOff + b * k * p2;
-            if (q != null) {
-                q.copy(dy, src, quantized, 0, k * p2);
-                from = quantized;
-                src = 0;
-            }
+            PabKernels.Quantizing.copy(q, dy, dyOff + b * k * p2, image, 0, k * p2);
             for (int ko = 0; ko < k; ko++) {
-                int row = src + ko * p2;
+                int row = ko * p2;
                 int channel = ko / MR * VL + ko % MR;
                 for (int p = 0; p < p2; p++) {
-                    e[pixel[p] + channel] = from[row + p];
+                    e[pixel[p] + channel] = image[row + p];
                 }
             }
             for (int t = 0; t < slots; t += TILES_PER_VECTOR) {
