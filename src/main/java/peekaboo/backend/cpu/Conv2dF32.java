@@ -52,7 +52,9 @@ public final class Conv2dF32 {
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
-        if (directWeightGrad(g) && Conv2dWinogradRows.supportsWeightGrad(g)) {
+        if (Conv2dWinograd2d.supportsWeightGrad(g)) {
+            Conv2dWinograd2d.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+        } else if (directWeightGrad(g) && Conv2dWinogradRows.supportsWeightGrad(g)) {
             Conv2dWinogradRows.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         } else if (directWeightGrad(g) && Conv2dDirect.supportsWeightGrad(g)) {
             Conv2dDirect.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);

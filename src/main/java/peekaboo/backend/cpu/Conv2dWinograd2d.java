@@ -7,8 +7,8 @@ import peekaboo.backend.ConvShape;
 
 /**
  * 3x3 "same" convolution (stride 1, padding 1) by Winograd's F(2x2, 3x3) for the smallest maps, where the
- * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers, and the
- * weight gradients of 8x8 maps).
+ * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers), and the
+ * weight gradients of 8x8 maps and of layers with 64 channels or more.
  *
  * <p>Each 2x2 block of outputs is a tile. With the 1-d transforms of {@link WinogradRows} applied along both
  * axes, a tile's outputs are Y = A^T [U . V] A, where U = G g G^T is the 4x4 transform of a 3x3 kernel,
@@ -41,12 +41,22 @@ final class Conv2dWinograd2d {
     private static final int MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dMaxWidth", 4);
 
     /**
-     * The widest output map whose weight gradient it takes: there the transforms are cheaper (the kernel
-     * transform runs once, at the end) and the row path's weight gradient is slower (same runs: 512->512 4x4
-     * 10.4 against 15.6 ms; 256->256 8x8 8.3-9.7 against 11.5-13.7 ms; 64->64 8x8 4.5-5.0 against 5.9-6.3 ms;
-     * 16x16 maps 0.9-2x slower).
+     * The widest output map whose weight gradient it takes whatever its channels: there the transforms are
+     * cheaper (the kernel transform runs once, at the end) and the row path's weight gradient is slower (same
+     * runs: 512->512 4x4 10.4 against 15.6 ms; 256->256 8x8 8.3-9.7 against 11.5-13.7 ms; 64->64 8x8 4.5-5.0
+     * against 5.9-6.3 ms).
      */
     private static final int MAX_WEIGHT_GRAD_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dMaxWeightGradWidth", 8);
+
+    /**
+     * On wider maps the weight gradient takes it from this many channels on both sides: with its input
+     * transforms in vectors (Winograd2dGradientTiles) it beat the row path there (calls alternating in one JVM,
+     * 2 threads: ResNet-18's 128->128 16x16, batch 32, 9.4-10.4 against 12.6-13.1 ms; its 64->64 32x32
+     * 11.5-12.0 against 13.5-14.2 ms; 64->64 16x16 at batch 128 10.8 against 13.2 ms; 48 channels 8.8 against
+     * 9.2 ms), and lost with fewer (ResNet-20's 32->32 16x16 5.2 against 4.3 ms, 16->16 32x32 13.9 against
+     * 4.9 ms: the transforms move 4x the input through memory for few multiply-adds a value).
+     */
+    private static final int WIDE_MAP_MIN_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dWideMapChannels", 64);
 
     /** Tiles per chunk of images (the GEMMs' width in the forward, their depth in the weight gradient). */
     private static final int CHUNK_TILES = Integer.getInteger("peekaboo.conv.winograd2dTiles", 512);
@@ -61,7 +71,8 @@ final class Conv2dWinograd2d {
 
     /** Whether the weight gradient of g takes this path. */
     static boolean supportsWeightGrad(ConvShape g) {
-        return applies(g) && g.outW() <= MAX_WEIGHT_GRAD_WIDTH;
+        return applies(g) && (g.outW() <= MAX_WEIGHT_GRAD_WIDTH
+                || Math.min(g.c(), g.k()) >= WIDE_MAP_MIN_CHANNELS);
     }
 
     /** Ungrouped 3x3 "same" convolutions (stride 1, padding 1) with outputs of even height and width. */

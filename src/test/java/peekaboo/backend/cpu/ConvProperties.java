@@ -190,6 +190,22 @@ class ConvProperties {
         checkF32(g, seed, 0);
     }
 
+    /** Wider maps with 64 channels or more take F(2x2, 3x3) for the weight gradient only. */
+    @Property(tries = 8, seed = "57")
+    void winograd2dWideMapsFloat32MatchesReference(@ForAll("winograd2dWideShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dWinograd2d.supportsWeightGrad(g) && !Conv2dWinograd2d.supports(g),
+                () -> g + " should take 2-d Winograd for its weight gradient only");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> winograd2dWideShapes() {
+        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(64, 70),
+                Arbitraries.integers().between(64, 70), Arbitraries.integers().between(1, 6),
+                Arbitraries.integers().between(5, 16)).as((n, c, k, th, tw) ->
+                        new ConvShape(n, c, 2 * th, 2 * tw, k, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+    }
+
     @Provide
     Arbitrary<ConvShape> winograd2dShapes() {
         return Combinators.combine(Arbitraries.integers().between(1, 40), Arbitraries.integers().between(8, 40),
