@@ -37,16 +37,21 @@ final class Winograd2dGradientTiles {
         int tw = w / 2;
         int tiles = h / 2 * tw;
         int slots = slots(g);
-        float[] image = new float[c * hw];
+        float[] quantized = q == null ? null : new float[c * hw];
         float[] t = new float[(h + 2) * wp * cPad]; // channel-last, zero border and zero channels
         for (int b = b0; b < b1; b++) {
-            PabKernels.Quantizing.copy(q, x, xOff + b * c * hw, image, 0, c * hw);
+            // image b: read in place, or Q(x) copied out whole first (the quantiser runs in vectors)
+            float[] from = q == null ? x : quantized;
+            int src = q == null ? xOff + b * c * hw : 0;
+            if (q != null) {
+                q.copy(x, xOff + b * c * hw, quantized, 0, c * hw);
+            }
             for (int ci = 0; ci < c; ci++) {
                 for (int py = 0; py < h; py++) {
                     int to = ((py + 1) * wp + 1) * cPad + ci;
-                    int row = ci * hw + py * w;
+                    int row = src + ci * hw + py * w;
                     for (int px = 0; px < w; px++) {
-                        t[to + px * cPad] = image[row + px];
+                        t[to + px * cPad] = from[row + px];
                     }
                 }
             }
@@ -128,7 +133,7 @@ final class Winograd2dGradientTiles {
         int groups = kPad / MR;
         int tw = ow / 2;
         int slots = slots(g);
-        float[] image = new float[k * p2];
+        float[] quantized = q == null ? null : new float[k * p2];
         // e, a vector of TILES_PER_VECTOR tiles x MR channels per (tile group, position in the tile, channel group):
         // tile t, position pos, channel ko at ((t / TPV * 4 + pos) * groups + ko / MR) * VL + (t % TPV) * MR + ko % MR
         float[] e = new float[slots * 4 * kPad];
@@ -141,12 +146,16 @@ final class Winograd2dGradientTiles {
             }
         }
         for (int b = b0; b < b1; b++) {
-            PabKernels.Quantizing.copy(q, dy, dyOff + b * k * p2, image, 0, k * p2);
+            float[] from = q == null ? dy : quantized; // as in inputTiles
+            int src = q == null ? dyOff + b * k * p2 : 0;
+            if (q != null) {
+                q.copy(dy, dyOff + b * k * p2, quantized, 0, k * p2);
+            }
             for (int ko = 0; ko < k; ko++) {
-                int row = ko * p2;
+                int row = src + ko * p2;
                 int channel = ko / MR * VL + ko % MR;
                 for (int p = 0; p < p2; p++) {
-                    e[pixel[p] + channel] = image[row + p];
+                    e[pixel[p] + channel] = from[row + p];
                 }
             }
             for (int t = 0; t < slots; t += TILES_PER_VECTOR) {
