@@ -15,6 +15,8 @@ final class BatchNormF32 {
     private static final int VL = F.length();
     /** Values per float-lane block before the partial sums move to double. */
     static final int BLOCK = 16 * VL;
+    /** Vectors per block of the moments: four sums of each kind, so each lane adds BLOCK / VL floats. */
+    private static final int CHUNK = 4 * BLOCK / VL;
 
     private BatchNormF32() {}
 
@@ -25,27 +27,42 @@ final class BatchNormF32 {
      */
     static double[] shiftedMoments(float[] x, int off, int planes, int stride, int inner, float pilot) {
         double s1 = 0, s2 = 0;
-        FloatVector vp = FloatVector.broadcast(F, pilot);
+        int perPlane = Sgemm.SIMD ? inner / VL : 0;
+        if (perPlane > 0) {
+            FloatVector vp = FloatVector.broadcast(F, pilot), zero = FloatVector.zero(F);
+            Cursor at = new Cursor(off, perPlane, stride);
+            long total = (long) planes * perPlane;
+            for (long k0 = 0; k0 < total; k0 += CHUNK) {
+                int count = (int) Math.min(CHUNK, total - k0), k = 0;
+                FloatVector a1 = zero, a2 = zero, a3 = zero, a4 = zero, q1 = zero, q2 = zero, q3 = zero, q4 = zero;
+                for (; k <= count - 4; k += 4) {
+                    FloatVector d1 = FloatVector.fromArray(F, x, at.next()).sub(vp);
+                    FloatVector d2 = FloatVector.fromArray(F, x, at.next()).sub(vp);
+                    FloatVector d3 = FloatVector.fromArray(F, x, at.next()).sub(vp);
+                    FloatVector d4 = FloatVector.fromArray(F, x, at.next()).sub(vp);
+                    a1 = a1.add(d1);
+                    q1 = d1.fma(d1, q1);
+                    a2 = a2.add(d2);
+                    q2 = d2.fma(d2, q2);
+                    a3 = a3.add(d3);
+                    q3 = d3.fma(d3, q3);
+                    a4 = a4.add(d4);
+                    q4 = d4.fma(d4, q4);
+                }
+                for (; k < count; k++) {
+                    FloatVector d1 = FloatVector.fromArray(F, x, at.next()).sub(vp);
+                    a1 = a1.add(d1);
+                    q1 = d1.fma(d1, q1);
+                }
+                s1 += a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
+                s2 += q1.add(q2).add(q3.add(q4)).reduceLanes(VectorOperators.ADD);
+            }
+        }
         for (int p = 0; p < planes; p++) {
-            int base = off + p * stride;
-            for (int b0 = 0; b0 < inner; b0 += BLOCK) {
-                int len = Math.min(BLOCK, inner - b0), i = 0;
-                FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
-                if (Sgemm.SIMD) {
-                    for (int bound = F.loopBound(len); i < bound; i += VL) {
-                        FloatVector d = FloatVector.fromArray(F, x, base + b0 + i).sub(vp);
-                        a1 = a1.add(d);
-                        a2 = d.fma(d, a2);
-                    }
-                }
-                double t1 = a1.reduceLanes(VectorOperators.ADD), t2 = a2.reduceLanes(VectorOperators.ADD);
-                for (; i < len; i++) {
-                    double d = (double) x[base + b0 + i] - pilot;
-                    t1 += d;
-                    t2 += d * d;
-                }
-                s1 += t1;
-                s2 += t2;
+            for (int i = off + p * stride + perPlane * VL, end = off + p * stride + inner; i < end; i++) {
+                double d = (double) x[i] - pilot;
+                s1 += d;
+                s2 += d * d;
             }
         }
         return new double[] {s1, s2};
@@ -53,41 +70,86 @@ final class BatchNormF32 {
 
     /**
      * One pass: {sum(g), sum((x - mu) g)} in double, with mu rounded to float for the lanes and corrected after.
-     * With y (non-null), g counts only where y > 0 (the backward of a fused ReLU).
+     * With y (non-null), g counts only where y > 0 (the backward of a fused ReLU). Sums as in
+     * {@link #shiftedMoments}; x, g and y share their layout.
      */
     static double[] gradientMoments(float[] x, int xOff, float[] g, int gOff, float[] y, int yOff, int planes, int stride,
             int inner, double mu) {
         float muF = (float) mu;
         double sumG = 0, dot = 0;
-        FloatVector vmu = FloatVector.broadcast(F, muF), zero = FloatVector.zero(F);
+        int perPlane = Sgemm.SIMD ? inner / VL : 0;
+        if (perPlane > 0) {
+            FloatVector vmu = FloatVector.broadcast(F, muF), zero = FloatVector.zero(F);
+            Cursor at = new Cursor(0, perPlane, stride);
+            long total = (long) planes * perPlane;
+            for (long k0 = 0; k0 < total; k0 += CHUNK) {
+                int count = (int) Math.min(CHUNK, total - k0), k = 0;
+                FloatVector a1 = zero, a2 = zero, a3 = zero, a4 = zero, q1 = zero, q2 = zero, q3 = zero, q4 = zero;
+                for (; k <= count - 4; k += 4) {
+                    int i1 = at.next(), i2 = at.next(), i3 = at.next(), i4 = at.next();
+                    FloatVector g1 = masked(g, gOff + i1, y, yOff + i1, zero), g2 = masked(g, gOff + i2, y, yOff + i2, zero);
+                    FloatVector g3 = masked(g, gOff + i3, y, yOff + i3, zero), g4 = masked(g, gOff + i4, y, yOff + i4, zero);
+                    a1 = a1.add(g1);
+                    q1 = FloatVector.fromArray(F, x, xOff + i1).sub(vmu).fma(g1, q1);
+                    a2 = a2.add(g2);
+                    q2 = FloatVector.fromArray(F, x, xOff + i2).sub(vmu).fma(g2, q2);
+                    a3 = a3.add(g3);
+                    q3 = FloatVector.fromArray(F, x, xOff + i3).sub(vmu).fma(g3, q3);
+                    a4 = a4.add(g4);
+                    q4 = FloatVector.fromArray(F, x, xOff + i4).sub(vmu).fma(g4, q4);
+                }
+                for (; k < count; k++) {
+                    int i1 = at.next();
+                    FloatVector g1 = masked(g, gOff + i1, y, yOff + i1, zero);
+                    a1 = a1.add(g1);
+                    q1 = FloatVector.fromArray(F, x, xOff + i1).sub(vmu).fma(g1, q1);
+                }
+                sumG += a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
+                dot += q1.add(q2).add(q3.add(q4)).reduceLanes(VectorOperators.ADD);
+            }
+        }
         for (int p = 0; p < planes; p++) {
-            int xb = xOff + p * stride, gb = gOff + p * stride, yb = yOff + p * stride;
-            for (int b0 = 0; b0 < inner; b0 += BLOCK) {
-                int len = Math.min(BLOCK, inner - b0), i = 0;
-                FloatVector a1 = zero, a2 = zero;
-                if (Sgemm.SIMD) {
-                    for (int bound = F.loopBound(len); i < bound; i += VL) {
-                        FloatVector gv = FloatVector.fromArray(F, g, gb + b0 + i);
-                        if (y != null) {
-                            gv = zero.blend(gv, FloatVector.fromArray(F, y, yb + b0 + i).compare(VectorOperators.GT, 0f));
-                        }
-                        FloatVector d = FloatVector.fromArray(F, x, xb + b0 + i).sub(vmu);
-                        a1 = a1.add(gv);
-                        a2 = d.fma(gv, a2);
-                    }
-                }
-                double t1 = a1.reduceLanes(VectorOperators.ADD), t2 = a2.reduceLanes(VectorOperators.ADD);
-                for (; i < len; i++) {
-                    double gi = y == null || y[yb + b0 + i] > 0 ? g[gb + b0 + i] : 0f;
-                    t1 += gi;
-                    t2 += ((double) x[xb + b0 + i] - muF) * gi;
-                }
-                sumG += t1;
-                dot += t2;
+            for (int i = p * stride + perPlane * VL, end = p * stride + inner; i < end; i++) {
+                double gi = y == null || y[yOff + i] > 0 ? g[gOff + i] : 0f;
+                sumG += gi;
+                dot += ((double) x[xOff + i] - muF) * gi;
             }
         }
         // sum((x - mu) g) = sum((x - muF) g) - (mu - muF) sum(g)
         return new double[] {sumG, dot - (mu - muF) * sumG};
+    }
+
+    /** g's vector at i, zero where y's is not positive (y null: g's vector). */
+    private static FloatVector masked(float[] g, int gi, float[] y, int yi, FloatVector zero) {
+        FloatVector v = FloatVector.fromArray(F, g, gi);
+        return y == null ? v : zero.blend(v, FloatVector.fromArray(F, y, yi).compare(VectorOperators.GT, 0f));
+    }
+
+    /**
+     * Walks the whole vectors of a channel's planes as one sequence: {@code perPlane} vectors of a plane,
+     * then on to the next plane {@code stride} further on. One loop over that sequence keeps the sums in
+     * registers: JDK 17's C2 compiled the plane-by-plane nest of loops carrying them 2-4x slower.
+     */
+    private static final class Cursor {
+        private final int perPlane, skip;
+        private int at, inPlane;
+
+        Cursor(int start, int perPlane, int stride) {
+            this.at = start;
+            this.perPlane = perPlane;
+            this.skip = stride - perPlane * VL;
+        }
+
+        /** The next vector's offset. */
+        int next() {
+            int here = at;
+            at += VL;
+            if (++inPlane == perPlane) {
+                inPlane = 0;
+                at += skip;
+            }
+            return here;
+        }
     }
 
     /** gx = (g - meanG - (x - mu) k) scale over the channel's planes; with y, g is 0 where y <= 0. */
