@@ -8,7 +8,8 @@
 #   pab       PsgResNet20 batch 128: SynFlow 30% density, Bop, the seed's PSG flags, against the
 #             reference's two-branch PSG in PyTorch (random 30% masks there: timing is the same)
 #                                                                   target: ours >= 2.5x PyTorch, and
-#                                                                   ours >= our dense ResNet-20 step
+#                                                                   ours >= our dense ResNet-20 step,
+#                                                                   run in the same rounds as ours
 #   memory    peak resident memory of a real ResNet-20 batch-128 run (ImageFolder CIFAR-10 JPEGs,
 #             2 loader workers, N steps, then the test pass)        target: ours <= 1.5x PyTorch
 #   data      our loader alone (CIFAR-10 JPEGs, training transform, 2 workers) against our fastest
@@ -143,6 +144,14 @@ add_row() { local IFS='|'; echo "$*" >>"$rows"; }
 declare -A ours_ips=() ours_best=() case_load=()
 declare -A step_name=([resnet20]="our ResNet-20 b128 SGD step" [resnet18]="our ResNet-18 b32 SGD step" [pab]="our PaB step")
 
+companion_args=()
+companion_logs=()
+run_companion() {
+  run_logged "$logs/companion.ours.$1.log" ./pab bench "${companion_args[@]}" --steps "$steps" --warmup "$warmup"
+  companion_logs+=("$logs/companion.ours.$1.log")
+  echo "   ours:    $(tail -n 1 "$logs/companion.ours.$1.log") (round $1 of $rounds)"
+}
+
 # step_case KEY "CASE" TARGET [pab args...] -- [step.py args...]
 step_case() {
   local key=$1 label=$2 target=$3; shift 3
@@ -157,9 +166,13 @@ step_case() {
   case_load[$key]=$l
   echo "== $label (load average $l)"
   for round in $(seq 1 "$rounds"); do
+    # A companion (our dense step for the PaB case) runs next to ours in every round, before it in odd
+    # rounds and after it in even ones, so that the drift of this VM's speed over minutes falls on both.
+    if [ ${#companion_args[@]} -gt 0 ] && [ $((round % 2)) = 1 ]; then run_companion "$round"; fi
     run_logged "$logs/$key.ours.$round.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
     ours_logs+=("$logs/$key.ours.$round.log")
     echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds)"
+    if [ ${#companion_args[@]} -gt 0 ] && [ $((round % 2)) = 0 ]; then run_companion "$round"; fi
     if [ -n "$py" ]; then
       # PyTorch's OpenMP threads spin at every barrier by default; on cores shared with other jobs that can
       # make a 2-thread PyTorch many times slower. Each policy asked for runs, and the faster one counts.
@@ -197,17 +210,16 @@ if want resnet18; then
     --arch ResNet18 --bs 32 --optimizer SGD -- --case dense --arch ResNet18 --bs 32
 fi
 if want pab; then
+  # our dense ResNet-20 step runs in the same rounds as the PaB step, for the PaB-vs-dense target
+  companion_args=(--arch ResNet20 --bs 128 --optimizer SGD)
   step_case pab "PaB PsgResNet20 step, batch 128 (SynFlow 0.3, Bop, seed PSG) vs two-branch PSG" 2.5 \
     --arch PsgResNet20 --bs 128 --optimizer BOP --pruner SynFlow --prune-ratio 0.3 --prune-iters "$prune_iters" "${psg_flags[@]}" \
     -- --case pab --bs 128 --density 0.3
-  if [ -z "${ours_ips[resnet20]:-}" ]; then
-    echo "== our dense ResNet-20 step, batch 128 (for the PaB-vs-dense target)"
-    run_logged "$logs/dense.ours.log" ./pab bench --arch ResNet20 --bs 128 --optimizer SGD --steps "$steps" --warmup "$warmup"
-    ours_ips[resnet20]=$(median_of "$logs/dense.ours.log") ours_best[resnet20]=$(best_of "$logs/dense.ours.log")
-    echo "   ours:    $(tail -n 1 "$logs/dense.ours.log")"
-  fi
-  add_row pab-vs-dense "PaB PsgResNet20 step vs our dense ResNet-20 step, batch 128" "images/s" "${ours_ips[pab]}" "${ours_ips[resnet20]}" \
-    "our dense step" ">=" 1.0 "${case_load[pab]}" "${ours_best[pab]}" "${ours_best[resnet20]}"
+  dense=$(pooled_median_of "${companion_logs[@]}")
+  echo "   our dense ResNet-20 step in the same rounds: $dense images/s"
+  add_row pab-vs-dense "PaB PsgResNet20 step vs our dense ResNet-20 step in the same rounds, batch 128" "images/s" "${ours_ips[pab]}" \
+    "$dense" "our dense step" ">=" 1.0 "${case_load[pab]}" "${ours_best[pab]}" "$(best_of "${companion_logs[@]}")"
+  companion_args=()
 fi
 
 # measure_mem LOG CMD...: runs CMD; sets mem_max (kB: the largest process's peak RSS, what /usr/bin/time -v
