@@ -1,6 +1,7 @@
 package peekaboo.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -59,13 +60,21 @@ final class SparseRows {
         if (!Sgemm.SIMD || n == 0) {
             return 1;
         }
-        int nonZero = 0;
-        for (int i = 0; i < n; i++) {
+        return (double) nonZeros(w, off, n) / n;
+    }
+
+    /** The number of non-zeros among w[off .. off + n): a mask count per vector (a branch per weight mispredicts). */
+    private static int nonZeros(float[] w, int off, int n) {
+        int count = 0, i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += VL) {
+            count += FloatVector.fromArray(F, w, off + i).compare(VectorOperators.NE, 0f).trueCount();
+        }
+        for (; i < n; i++) {
             if (w[off + i] != 0f) {
-                nonZero++;
+                count++;
             }
         }
-        return (double) nonZero / n;
+        return count;
     }
 
     /** Maps a column index of the dense matrix to the offset of the operand row it multiplies. */
@@ -76,22 +85,30 @@ final class SparseRows {
     /** The non-zeros of the dense rows x cols matrix m[off + i*rowStride + j*colStride]. */
     static SparseRows of(float[] m, int off, int rows, int cols, int rowStride, int colStride, ColumnOffsets offsets) {
         int[] start = new int[rows + 1];
-        int count = 0;
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                if (m[off + i * rowStride + j * colStride] != 0f) {
-                    count++;
+            int rowStart = off + i * rowStride, count = 0;
+            if (colStride == 1) {
+                count = nonZeros(m, rowStart, cols);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    if (m[rowStart + j * colStride] != 0f) {
+                        count++;
+                    }
                 }
             }
-            start[i + 1] = count;
+            start[i + 1] = start[i] + count;
         }
-        int[] offset = new int[count];
-        float[] value = new float[count];
+        int[] columnOffset = new int[cols];
+        for (int j = 0; j < cols; j++) {
+            columnOffset[j] = offsets.of(j);
+        }
+        int[] offset = new int[start[rows]];
+        float[] value = new float[start[rows]];
         for (int i = 0, e = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                float v = m[off + i * rowStride + j * colStride];
+            for (int j = 0, at = off + i * rowStride; j < cols; j++, at += colStride) {
+                float v = m[at];
                 if (v != 0f) {
-                    offset[e] = offsets.of(j);
+                    offset[e] = columnOffset[j];
                     value[e++] = v;
                 }
             }
