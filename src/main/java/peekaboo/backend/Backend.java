@@ -164,11 +164,13 @@ public interface Backend {
     }
 
     /**
-     * {@link #batchNormBackward} for batch norm fused with a ReLU: y (contiguous) is the fused output, and the
-     * output gradient gy counts only where y > 0. The default masks gy with separate kernels first.
+     * {@link #batchNormBackward} for batch norm fused with a ReLU: y (contiguous) is the fused output
+     * max(fma(x, alpha[c], beta[c]), 0) of {@link #channelAffineRelu}, and the output gradient gy counts
+     * only where y > 0, which is where fma(x, alpha[c], beta[c]) > 0: a backend may test either. The
+     * default masks gy with separate kernels first.
      */
-    default void batchNormReluBackward(Tensor x, Tensor y, Tensor gy, Tensor mean, Tensor invstd, Tensor weight,
-                                       Tensor gx, Tensor gw, Tensor gb) {
+    default void batchNormReluBackward(Tensor x, Tensor y, Tensor alpha, Tensor beta, Tensor gy, Tensor mean, Tensor invstd,
+                                       Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
         Tensor step = Tensor.zeros(this, y.dtype(), y.shape()), masked = Tensor.zeros(this, gy.dtype(), gy.shape());
         unary(UnaryOp.STEP, y, 0, 0, step);
         binary(BinaryOp.MUL, gy, step, masked);

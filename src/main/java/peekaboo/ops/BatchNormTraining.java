@@ -33,7 +33,7 @@ final class BatchNormTraining {
         long n = x.numel() / c;
         Tensor mean64 = Tensor.zeros(x.backend(), DType.F64, c), var64 = Tensor.zeros(x.backend(), DType.F64, c);
         x.backend().batchNormStats(x, mean64, var64);
-        Tensor mean, invstd, y;
+        Tensor mean, invstd, y, alpha, beta;
         try (var scope = GradMode.noGrad()) {
             if (runningMean != null) {
                 Tensor updated = runningMean.to(DType.F64).mul(1 - momentum).add(mean64.reshape(runningMean.shape()).mul(momentum));
@@ -45,13 +45,13 @@ final class BatchNormTraining {
             }
             mean = mean64.to(x.dtype());
             invstd = var64.add(eps).rsqrt().to(x.dtype());
-            Tensor alpha = weight == null ? invstd : weight.reshape(c).mul(invstd);
+            alpha = weight == null ? invstd : weight.reshape(c).mul(invstd);
             Tensor shift = bias == null ? Tensor.zerosLike(alpha) : bias.reshape(c);
-            Tensor beta = Normalization.channelAffine(mean.neg().reshape(1, c), alpha, shift).reshape(c);
+            beta = Normalization.channelAffine(mean.neg().reshape(1, c), alpha, shift).reshape(c);
             y = relu ? Normalization.channelAffineRelu(x, alpha, beta) : Normalization.channelAffine(x, alpha, beta);
         }
         if (!Autograd.needsGraph(x, weight, bias)) return y;
-        Tensor m = mean, is = invstd, out = y;
+        Tensor m = mean, is = invstd, out = y, a = alpha, b = beta;
         return y.withGradFn(new Node(relu ? "batch_norm_relu" : "batch_norm", x, weight, bias) {
             final Tensor sx = save(x), sw = weight == null ? null : save(weight);
             @Override protected Tensor[] backward(Tensor g) {
@@ -60,22 +60,37 @@ final class BatchNormTraining {
                     Tensor gz = relu ? g.mul(Elementwise.step(out.detach())) : g;
                     return differentiable(sx, sw, bias, gz, eps);
                 }
-                return fused(sx, relu ? out : null, sw, bias, g, m, is);
+                return relu ? fusedRelu(sx, out, a, b, sw, bias, g, m, is) : fused(sx, sw, bias, g, m, is);
             }
         });
     }
 
-    /** The fused backward; y non-null: the ReLU-fused op's output, whose mask applies to g. */
-    private static Tensor[] fused(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
+    /** The fused backward. */
+    private static Tensor[] fused(Tensor x, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
+        Tensor[] grads = gradients(x, weight);
+        x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, grads[3], grads[0], grads[1], grads[2]);
+        return shaped(grads, weight, bias);
+    }
+
+    /** The fused backward of the op fused with its ReLU: y = max(fma(x, alpha, beta), 0) is the forward's output. */
+    private static Tensor[] fusedRelu(Tensor x, Tensor y, Tensor alpha, Tensor beta, Tensor weight, Tensor bias, Tensor g,
+                                      Tensor mean, Tensor invstd) {
+        Tensor[] grads = gradients(x, weight);
+        x.backend().batchNormReluBackward(x, y, alpha, beta, g.contiguous(), mean, invstd, grads[3], grads[0], grads[1],
+                grads[2]);
+        return shaped(grads, weight, bias);
+    }
+
+    /** {gx, gw, gb} to fill, and the weight as a contiguous [c] tensor (null without one). */
+    private static Tensor[] gradients(Tensor x, Tensor weight) {
         int c = x.size(1);
-        Tensor gx = Tensor.emptyLike(x), gw = Tensor.zeros(x.backend(), x.dtype(), c), gb = Tensor.zeros(x.backend(), x.dtype(), c);
-        Tensor w = weight == null ? null : weight.reshape(c).contiguous();
-        if (y == null) {
-            x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, w, gx, gw, gb);
-        } else {
-            x.backend().batchNormReluBackward(x, y, g.contiguous(), mean, invstd, w, gx, gw, gb);
-        }
-        return new Tensor[] {gx, weight == null ? null : gw.reshape(weight.shape()), bias == null ? null : gb.reshape(bias.shape())};
+        return new Tensor[] {Tensor.emptyLike(x), Tensor.zeros(x.backend(), x.dtype(), c), Tensor.zeros(x.backend(), x.dtype(), c),
+                weight == null ? null : weight.reshape(c).contiguous()};
+    }
+
+    private static Tensor[] shaped(Tensor[] grads, Tensor weight, Tensor bias) {
+        return new Tensor[] {grads[0], weight == null ? null : grads[1].reshape(weight.shape()),
+                bias == null ? null : grads[2].reshape(bias.shape())};
     }
 
     /** The same gradient from differentiable ops (recomputing the statistics from x). */

@@ -70,16 +70,17 @@ final class BatchNormF32 {
 
     /**
      * One pass: {sum(g), sum((x - mu) g)} in double, with mu rounded to float for the lanes and corrected after.
-     * With y (non-null), g counts only where y > 0 (the backward of a fused ReLU). Sums as in
-     * {@link #shiftedMoments}; x, g and y share their layout.
+     * With relu, g counts only where fma(x, a, b) > 0 (the backward of batch norm fused with a ReLU, whose
+     * forward wrote max(fma(x, a, b), 0)). Sums as in {@link #shiftedMoments}; x and g share their layout.
      */
-    static double[] gradientMoments(float[] x, int xOff, float[] g, int gOff, float[] y, int yOff, int planes, int stride,
+    static double[] gradientMoments(float[] x, int xOff, float[] g, int gOff, boolean relu, float a, float b, int planes, int stride,
             int inner, double mu) {
         float muF = (float) mu;
         double sumG = 0, dot = 0;
         int perPlane = Sgemm.SIMD ? inner / VL : 0;
         if (perPlane > 0) {
             FloatVector vmu = FloatVector.broadcast(F, muF), zero = FloatVector.zero(F);
+            FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b);
             Cursor at = new Cursor(0, perPlane, stride);
             long total = (long) planes * perPlane;
             for (long k0 = 0; k0 < total; k0 += CHUNK) {
@@ -87,22 +88,25 @@ final class BatchNormF32 {
                 FloatVector a1 = zero, a2 = zero, a3 = zero, a4 = zero, q1 = zero, q2 = zero, q3 = zero, q4 = zero;
                 for (; k <= count - 4; k += 4) {
                     int i1 = at.next(), i2 = at.next(), i3 = at.next(), i4 = at.next();
-                    FloatVector g1 = masked(g, gOff + i1, y, yOff + i1, zero), g2 = masked(g, gOff + i2, y, yOff + i2, zero);
-                    FloatVector g3 = masked(g, gOff + i3, y, yOff + i3, zero), g4 = masked(g, gOff + i4, y, yOff + i4, zero);
+                    FloatVector x1 = FloatVector.fromArray(F, x, xOff + i1), x2 = FloatVector.fromArray(F, x, xOff + i2);
+                    FloatVector x3 = FloatVector.fromArray(F, x, xOff + i3), x4 = FloatVector.fromArray(F, x, xOff + i4);
+                    FloatVector g1 = masked(g, gOff + i1, relu, x1, va, vb, zero), g2 = masked(g, gOff + i2, relu, x2, va, vb, zero);
+                    FloatVector g3 = masked(g, gOff + i3, relu, x3, va, vb, zero), g4 = masked(g, gOff + i4, relu, x4, va, vb, zero);
                     a1 = a1.add(g1);
-                    q1 = FloatVector.fromArray(F, x, xOff + i1).sub(vmu).fma(g1, q1);
+                    q1 = x1.sub(vmu).fma(g1, q1);
                     a2 = a2.add(g2);
-                    q2 = FloatVector.fromArray(F, x, xOff + i2).sub(vmu).fma(g2, q2);
+                    q2 = x2.sub(vmu).fma(g2, q2);
                     a3 = a3.add(g3);
-                    q3 = FloatVector.fromArray(F, x, xOff + i3).sub(vmu).fma(g3, q3);
+                    q3 = x3.sub(vmu).fma(g3, q3);
                     a4 = a4.add(g4);
-                    q4 = FloatVector.fromArray(F, x, xOff + i4).sub(vmu).fma(g4, q4);
+                    q4 = x4.sub(vmu).fma(g4, q4);
                 }
                 for (; k < count; k++) {
                     int i1 = at.next();
-                    FloatVector g1 = masked(g, gOff + i1, y, yOff + i1, zero);
+                    FloatVector x1 = FloatVector.fromArray(F, x, xOff + i1);
+                    FloatVector g1 = masked(g, gOff + i1, relu, x1, va, vb, zero);
                     a1 = a1.add(g1);
-                    q1 = FloatVector.fromArray(F, x, xOff + i1).sub(vmu).fma(g1, q1);
+                    q1 = x1.sub(vmu).fma(g1, q1);
                 }
                 sumG += a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
                 dot += q1.add(q2).add(q3.add(q4)).reduceLanes(VectorOperators.ADD);
@@ -110,7 +114,7 @@ final class BatchNormF32 {
         }
         for (int p = 0; p < planes; p++) {
             for (int i = p * stride + perPlane * VL, end = p * stride + inner; i < end; i++) {
-                double gi = y == null || y[yOff + i] > 0 ? g[gOff + i] : 0f;
+                double gi = !relu || Math.fma(x[xOff + i], a, b) > 0 ? g[gOff + i] : 0f;
                 sumG += gi;
                 dot += ((double) x[xOff + i] - muF) * gi;
             }
@@ -119,10 +123,11 @@ final class BatchNormF32 {
         return new double[] {sumG, dot - (mu - muF) * sumG};
     }
 
-    /** g's vector at i, zero where y's is not positive (y null: g's vector). */
-    private static FloatVector masked(float[] g, int gi, float[] y, int yi, FloatVector zero) {
+    /** g's vector at gi; with relu, zero where fma(x, a, b) is not positive. */
+    private static FloatVector masked(float[] g, int gi, boolean relu, FloatVector xv, FloatVector va, FloatVector vb,
+            FloatVector zero) {
         FloatVector v = FloatVector.fromArray(F, g, gi);
-        return y == null ? v : zero.blend(v, FloatVector.fromArray(F, y, yi).compare(VectorOperators.GT, 0f));
+        return relu ? zero.blend(v, xv.fma(va, vb).compare(VectorOperators.GT, 0f)) : v;
     }
 
     /**
@@ -152,25 +157,23 @@ final class BatchNormF32 {
         }
     }
 
-    /** gx = (g - meanG - (x - mu) k) scale over the channel's planes; with y, g is 0 where y <= 0. */
-    static void inputGradient(float[] x, int xOff, float[] g, int gOff, float[] y, int yOff, float[] gx, int gxOff,
+    /** gx = (g - meanG - (x - mu) k) scale over the channel's planes; with relu, g is 0 where fma(x, a, b) <= 0. */
+    static void inputGradient(float[] x, int xOff, float[] g, int gOff, boolean relu, float a, float b, float[] gx, int gxOff,
             int planes, int stride, int inner, float meanG, float mu, float k, float scale) {
         FloatVector vm = FloatVector.broadcast(F, meanG), vmu = FloatVector.broadcast(F, mu);
         FloatVector vk = FloatVector.broadcast(F, k), vs = FloatVector.broadcast(F, scale), zero = FloatVector.zero(F);
+        FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b);
         for (int p = 0; p < planes; p++) {
-            int xb = xOff + p * stride, gb = gOff + p * stride, yb = yOff + p * stride, ob = gxOff + p * stride, i = 0;
+            int xb = xOff + p * stride, gb = gOff + p * stride, ob = gxOff + p * stride, i = 0;
             if (Sgemm.SIMD) {
                 for (int bound = F.loopBound(inner); i < bound; i += VL) {
-                    FloatVector d = FloatVector.fromArray(F, x, xb + i).sub(vmu);
-                    FloatVector gv = FloatVector.fromArray(F, g, gb + i);
-                    if (y != null) {
-                        gv = zero.blend(gv, FloatVector.fromArray(F, y, yb + i).compare(VectorOperators.GT, 0f));
-                    }
-                    gv.sub(vm).sub(d.mul(vk)).mul(vs).intoArray(gx, ob + i);
+                    FloatVector xv = FloatVector.fromArray(F, x, xb + i);
+                    FloatVector gv = masked(g, gb + i, relu, xv, va, vb, zero);
+                    gv.sub(vm).sub(xv.sub(vmu).mul(vk)).mul(vs).intoArray(gx, ob + i);
                 }
             }
             for (; i < inner; i++) {
-                float gi = y == null || y[yb + i] > 0 ? g[gb + i] : 0f;
+                float gi = !relu || Math.fma(x[xb + i], a, b) > 0 ? g[gb + i] : 0f;
                 gx[ob + i] = (gi - meanG - (x[xb + i] - mu) * k) * scale;
             }
         }

@@ -40,11 +40,15 @@ final class BatchNormKernels {
     }
 
     static void backward(Tensor x, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
-        backward(x, null, gy, mean, invstd, weight, gx, gw, gb);
+        backward(x, null, null, gy, mean, invstd, weight, gx, gw, gb);
     }
 
-    /** The training backward; with y (float32 only) the output gradient counts only where y > 0 (batch norm fused with ReLU). */
-    static void backward(Tensor x, Tensor y, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
+    /**
+     * The training backward; with alpha and beta (float32 only) the output gradient counts only where
+     * fma(x, alpha[c], beta[c]) > 0: batch norm fused with the ReLU, whose forward wrote max of that and 0.
+     */
+    static void backward(Tensor x, double[] alpha, double[] beta, Tensor gy, Tensor mean, Tensor invstd, Tensor weight, Tensor gx,
+                         Tensor gw, Tensor gb) {
         int n = x.size(0), c = x.size(1), inner = x.numel() / Math.max(1, n * c);
         CpuStorage xs = CpuBackend.st(x), gs = CpuBackend.st(gy), dx = CpuBackend.st(gx);
         CpuStorage ms = CpuBackend.st(mean), is = CpuBackend.st(invstd), ws = weight == null ? null : CpuBackend.st(weight);
@@ -52,19 +56,18 @@ final class BatchNormKernels {
         long count = (long) n * inner;
         if (x.dtype() == DType.F32) {
             float[] xv = xs.floats(), gv = gs.floats(), out = dx.floats();
-            float[] yv = y == null ? null : CpuBackend.st(y).floats();
-            int yOff = y == null ? 0 : y.offset();
+            boolean relu = alpha != null;
             channels(c, 2L * n * inner, ch -> {
                 double mu = ms.get(mean.offset() + ch), istd = is.get(invstd.offset() + ch);
                 double w = ws == null ? 1 : ws.get(weight.offset() + ch);
                 int xo = x.offset() + ch * inner, go = gy.offset() + ch * inner, oo = gx.offset() + ch * inner;
-                int yo = yOff + ch * inner;
-                double[] sums = BatchNormF32.gradientMoments(xv, xo, gv, go, yv, yo, n, c * inner, inner, mu);
+                float a = relu ? (float) alpha[ch] : 0, b = relu ? (float) beta[ch] : 0;
+                double[] sums = BatchNormF32.gradientMoments(xv, xo, gv, go, relu, a, b, n, c * inner, inner, mu);
                 double sumG = sums[0], dot = sums[1];
                 gbs.set(gb.offset() + ch, sumG);
                 gws.set(gw.offset() + ch, dot * istd);
                 double meanG = sumG / count, k = dot * istd * istd / count, scale = istd * w;
-                BatchNormF32.inputGradient(xv, xo, gv, go, yv, yo, out, oo, n, c * inner, inner, (float) meanG, (float) mu,
+                BatchNormF32.inputGradient(xv, xo, gv, go, relu, a, b, out, oo, n, c * inner, inner, (float) meanG, (float) mu,
                         (float) k, (float) scale);
             });
             return;

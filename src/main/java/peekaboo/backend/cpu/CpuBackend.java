@@ -316,13 +316,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormReluBackward(Tensor x, Tensor y, Tensor gy, Tensor mean, Tensor invstd, Tensor weight,
-                                      Tensor gx, Tensor gw, Tensor gb) {
+    public void batchNormReluBackward(Tensor x, Tensor y, Tensor alpha, Tensor beta, Tensor gy, Tensor mean, Tensor invstd,
+                                      Tensor weight, Tensor gx, Tensor gw, Tensor gb) {
         if (x.dtype() != DType.F32) {
-            Backend.super.batchNormReluBackward(x, y, gy, mean, invstd, weight, gx, gw, gb);
+            Backend.super.batchNormReluBackward(x, y, alpha, beta, gy, mean, invstd, weight, gx, gw, gb);
             return;
         }
-        BatchNormKernels.backward(x, y, gy, mean, invstd, weight, gx, gw, gb);
+        // the ReLU's mask recomputed from x, which the kernel reads anyway, instead of read from y
+        BatchNormKernels.backward(x, readDoubles(alpha), readDoubles(beta), gy, mean, invstd, weight, gx, gw, gb);
     }
 
     @Override
