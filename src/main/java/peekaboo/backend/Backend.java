@@ -36,6 +36,15 @@ public interface Backend {
     default void recycle(Storage storage) {
     }
 
+    /**
+     * Drops the memory kept by {@link #recycle} for later allocations (as PyTorch's
+     * {@code torch.cuda.empty_cache()}), leaving it to the garbage collector. For a change of shapes:
+     * a test pass whose batch size differs from the training batch reuses none of the training
+     * step's memory, and keeping both would add the two. The default does nothing.
+     */
+    default void releaseCachedMemory() {
+    }
+
     /** A storage holding a copy of a host array: float[], double[], long[] or byte[] (U8 and BOOL). */
     Storage upload(DType dtype, Object hostArray);
 

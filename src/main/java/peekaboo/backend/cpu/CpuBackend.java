@@ -62,6 +62,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void releaseCachedMemory() { pool.clear(); }
+
+    @Override
     public void recycle(Storage storage) {
         if (storage instanceof CpuStorage s && s.f32 != null && s.backend() == this) {
             pool.give(s.f32);

@@ -67,6 +67,15 @@ final class FloatPool {
     /** Arrays of at least this many floats are zeroed by all threads. */
     private static final int PARALLEL_ZERO = 1 << 18;
 
+    /** Drops every kept array (the garbage collector takes them). */
+    void clear() {
+        for (ConcurrentLinkedDeque<float[]> list : free.values()) {
+            for (float[] a = list.pollFirst(); a != null; a = list.pollFirst()) {
+                pooled.addAndGet(-a.length);
+            }
+        }
+    }
+
     /**
      * Keeps the array for a later {@link #take} when it is large enough and there is room. With
      * {@code -Dpeekaboo.pool.poison=true} (tests) it is filled with NaN first, so that a use after

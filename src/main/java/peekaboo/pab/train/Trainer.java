@@ -176,6 +176,7 @@ public final class Trainer {
     /** One epoch of training; returns {mean loss, accuracy %, flips, images, 1 if the epoch was complete}. */
     private double[] trainEpoch(int epoch) {
         net.train(true);
+        releaseMemoryOfOtherBatchSize();
         Iterable<Batch> batches = data.trainEpoch(epoch);
         double lossSum = 0;
         long correct = 0, seen = 0, flips = 0;
@@ -214,6 +215,18 @@ public final class Trainer {
                 done == data.trainBatches() ? 1 : 0};
     }
 
+    /**
+     * Between training and testing with different batch sizes: none of one phase's pooled memory fits
+     * the other's tensors, so it goes back to the garbage collector instead of adding to the peak
+     * (a 20-step ResNet-20 run, batch 128, test batch 100: peak RSS ~1,000 MB with both kept, ~700 MB
+     * with equal batch sizes).
+     */
+    private void releaseMemoryOfOtherBatchSize() {
+        if (s.batchSize() != s.testBatchSize()) {
+            peekaboo.backend.Backends.getDefault().releaseCachedMemory();
+        }
+    }
+
     /** Keeps what the model holds after a step (gradients, parameters, buffers) out of the arena's recycling. */
     private void keepModelState(StepArena arena) {
         keepModelState(net, arena);
@@ -229,6 +242,7 @@ public final class Trainer {
     /** {loss, top-1 %, top-5 %} on the test set in eval mode. */
     double[] test() {
         net.eval();
+        releaseMemoryOfOtherBatchSize();
         double lossSum = 0;
         long top1 = 0, top5 = 0, seen = 0;
         int n = 0;
