@@ -55,6 +55,10 @@ public final class PsgConvolution {
         Tensor out = Tensor.empty(x.backend(), x.dtype(), g.n(), g.k(), g.outH(), g.outW());
         x.backend().conv2d(x.contiguous(), w.contiguous(), null, g, out);
         if (!Autograd.needsGraph(x, w)) return out;
+        // Q(x)'s scale depends on x alone: taken now, while the op that wrote x has left it in the cache,
+        // rather than in the backward, half a step later, from main memory
+        InputScale scale = w.requiresGrad() && config.needsMsbGradient() && Quantizer.fast(x) && x.isContiguous()
+                ? new InputScale(Quantizer.inputQuantization(x.detach(), config.msbBits(), signedInput)) : null;
         return out.withGradFn(new Node("psg_conv2d", x, w) {
             final Tensor sx = save(x), sw = save(w);
             @Override protected Tensor[] backward(Tensor gy) {
@@ -62,19 +66,27 @@ public final class PsgConvolution {
                     throw new UnsupportedOperationException("second derivatives through a PSG conv are not defined: "
                             + "backward with createGraph reached psg_conv2d; score or prune the model's plain twin instead");
                 }
-                return new Tensor[] {
-                    x.requiresGrad() ? Convolution.inputGrad(gy, sw, g) : null,
-                    w.requiresGrad() ? weightGrad(sx, gy, g, signedInput, config) : null};
+                // the weight gradient first, while gy, just written, is in the cache for Q(gy)'s scale
+                Tensor gw = w.requiresGrad() ? weightGrad(sx, gy, g, signedInput, config, scale) : null;
+                return new Tensor[] {x.requiresGrad() ? Convolution.inputGrad(gy, sw, g) : null, gw};
             }
         });
     }
 
+    /** Q(x)'s quantisation, taken in the forward (null inside: x needs none). */
+    private record InputScale(Quantization quantization) {}
+
     /** The PSG weight gradient G (before the mask) of a conv with geometry g, from its input x and output gradient gy. */
     public static Tensor weightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config) {
+        return weightGrad(x, gy, g, signedInput, config, null);
+    }
+
+    /** As above, with Q(x)'s quantisation already taken (null: take it here). */
+    private static Tensor weightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config, InputScale scale) {
         try (var scope = GradMode.noGrad()) {
             Tensor msb = null, exact = null;
             if (config.needsMsbGradient()) {
-                msb = msbWeightGrad(x, gy, g, signedInput, config);
+                msb = msbWeightGrad(x, gy, g, signedInput, config, scale);
             }
             if (config.needsExactGradient()) exact = Convolution.weightGrad(x, gy, g);
             return combine(msb != null ? msb : exact, msb != null ? exact : null, msb != null ? config.relativeThreshold() : 0,
@@ -88,13 +100,18 @@ public final class PsgConvolution {
      * others are quantised first.
      */
     static Tensor msbWeightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config) {
+        return msbWeightGrad(x, gy, g, signedInput, config, null);
+    }
+
+    private static Tensor msbWeightGrad(Tensor x, Tensor gy, ConvShape g, boolean signedInput, PsgConfig config,
+                                        InputScale scale) {
         if (!Quantizer.fast(x) || !Quantizer.fast(gy) || x.backend() != gy.backend()) {
             Tensor qx = Quantizer.quantizeInput(x, config.msbBits(), signedInput);
             Tensor qg = Quantizer.quantizeGrad(gy, config.msbBitsGrad());
             return Convolution.weightGrad(qx, qg, g);
         }
         Tensor xc = x.detach().contiguous(), gc = gy.detach().contiguous();
-        Quantization qx = Quantizer.inputQuantization(xc, config.msbBits(), signedInput);
+        Quantization qx = scale != null ? scale.quantization() : Quantizer.inputQuantization(xc, config.msbBits(), signedInput);
         Quantization qg = Quantizer.gradQuantization(gc, config.msbBitsGrad());
         Tensor msb = Tensor.zeros(x.backend(), DType.F32, g.k(), g.cg(), g.r(), g.s());
         x.backend().conv2dWeightGradQuantized(xc, qx, gc, qg, g, msb);
