@@ -10,7 +10,7 @@ next (README, session 7). Record a log and list what each of our methods' final 
     bench/vector-intrinsics.py target/jit.log                  # every method with vector intrinsics
     bench/vector-intrinsics.py target/jit.log dotKernel        # methods whose name contains dotKernel
 
-Each line: the method, then its count of each intrinsic kind (_VectorLoadOp, _VectorStoreOp, ...) in
+Each line: the method (with its signature), then its count of each intrinsic kind (_VectorLoadOp, _VectorStoreOp, ...) in
 its last tier-4 (C2) compile, OSR compiles left out. Compare two runs' lists: a kernel that lost some
 of its intrinsics in one of them is the one running the fallback.
 """
@@ -28,7 +28,9 @@ def final_c2_compiles(path, prefix="peekaboo"):
             if line.startswith("<task "):
                 name = re.search(r"method='([^']*)'", line)
                 level = re.search(r"level='(\d)'", line)
-                method = " ".join(name.group(1).split(" ")[:2]) if name else None
+                # with the signature: overloads (a static helper and the instance method it calls) are
+                # separate compiles, and the last one of either must not hide the other
+                method = name.group(1) if name else None
                 if not method or not method.startswith(prefix) or "osr_bci" in line or (level and level.group(1) != "4"):
                     method = None
                 counts = collections.Counter()

@@ -51,12 +51,20 @@ public final class PabKernels {
         private final float top;
         private final boolean simd;
 
+        /**
+         * Whether x = 0 comes out +0 without being selected: unsigned, t = 0 / delta gives +0 (-0 gives
+         * -0, which rint and + min turn into +0); signed, t = max / delta = 2^(bits-1) exactly and
+         * 2^(bits-1) delta - max = +0, all exact while max and delta are finite normal numbers.
+         */
+        private final boolean zeroIsExact;
+
         Quantizing(Quantization q) {
             float mx = q.max();
             min = q.signed() ? -mx : 0f;
             delta = (mx - min) / Math.scalb(1f, q.bits());
             top = Math.scalb(1f, q.bits()) - 1;
             simd = Sgemm.SIMD && q.bits() <= 23;
+            zeroIsExact = mx >= 0x1p-100f && mx <= 0x1p100f;
         }
 
         /** dst[d, d + len) = src[s, s + len), quantised by q unless q is null. */
@@ -79,11 +87,25 @@ public final class PabKernels {
                 FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
                 FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
                 FloatVector zero = FloatVector.zero(F);
-                for (int bound = F.loopBound(len); i < bound; i += F.length()) {
-                    FloatVector v = FloatVector.fromArray(F, src, s + i);
-                    FloatVector t = v.sub(vmin).div(vdelta).max(zero).min(vtop);
-                    FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
-                    q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(dst, d + i);
+                // The clamps compare and select: Java's vector max and min order -0 below +0 and propagate
+                // NaN with extra instructions (3.2-3.6 -> 4.0-4.7 G floats/s on one core). They differ from
+                // max/min only at t = -0, kept here, which rint and + min turn into +0 as max's +0.
+                if (zeroIsExact) {
+                    for (int bound = F.loopBound(len); i < bound; i += F.length()) {
+                        FloatVector t = FloatVector.fromArray(F, src, s + i).sub(vmin).div(vdelta);
+                        t = t.blend(zero, t.compare(VectorOperators.LT, zero));
+                        t = t.blend(vtop, t.compare(VectorOperators.GT, vtop));
+                        t.add(magic).sub(magic).mul(vdelta).add(vmin).intoArray(dst, d + i);
+                    }
+                } else {
+                    for (int bound = F.loopBound(len); i < bound; i += F.length()) {
+                        FloatVector v = FloatVector.fromArray(F, src, s + i);
+                        FloatVector t = v.sub(vmin).div(vdelta);
+                        t = t.blend(zero, t.compare(VectorOperators.LT, zero));
+                        t = t.blend(vtop, t.compare(VectorOperators.GT, vtop));
+                        FloatVector q = t.add(magic).sub(magic).mul(vdelta).add(vmin);
+                        q.blend(zero, v.compare(VectorOperators.EQ, 0f)).intoArray(dst, d + i);
+                    }
                 }
             }
             for (; i < len; i++) {
