@@ -67,30 +67,35 @@ final class BatchNormTraining {
 
     /** The fused backward. */
     private static Tensor[] fused(Tensor x, Tensor weight, Tensor bias, Tensor g, Tensor mean, Tensor invstd) {
-        Tensor[] grads = gradients(x, weight);
-        x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, grads[3], grads[0], grads[1], grads[2]);
-        return shaped(grads, weight, bias);
+        Grads d = new Grads(x, weight);
+        x.backend().batchNormBackward(x, g.contiguous(), mean, invstd, d.weight, d.gx, d.gw, d.gb);
+        return d.shaped(weight, bias);
     }
 
     /** The fused backward of the op fused with its ReLU: y = max(fma(x, alpha, beta), 0) is the forward's output. */
     private static Tensor[] fusedRelu(Tensor x, Tensor y, Tensor alpha, Tensor beta, Tensor weight, Tensor bias, Tensor g,
                                       Tensor mean, Tensor invstd) {
-        Tensor[] grads = gradients(x, weight);
-        x.backend().batchNormReluBackward(x, y, alpha, beta, g.contiguous(), mean, invstd, grads[3], grads[0], grads[1],
-                grads[2]);
-        return shaped(grads, weight, bias);
+        Grads d = new Grads(x, weight);
+        x.backend().batchNormReluBackward(x, y, alpha, beta, g.contiguous(), mean, invstd, d.weight, d.gx, d.gw, d.gb);
+        return d.shaped(weight, bias);
     }
 
-    /** {gx, gw, gb} to fill, and the weight as a contiguous [c] tensor (null without one). */
-    private static Tensor[] gradients(Tensor x, Tensor weight) {
-        int c = x.size(1);
-        return new Tensor[] {Tensor.emptyLike(x), Tensor.zeros(x.backend(), x.dtype(), c), Tensor.zeros(x.backend(), x.dtype(), c),
-                weight == null ? null : weight.reshape(c).contiguous()};
-    }
+    /** The fused kernels' outputs (gx, and gw, gb per channel) and their weight as a contiguous [c] tensor (null without one). */
+    private static final class Grads {
+        final Tensor gx, gw, gb, weight;
 
-    private static Tensor[] shaped(Tensor[] grads, Tensor weight, Tensor bias) {
-        return new Tensor[] {grads[0], weight == null ? null : grads[1].reshape(weight.shape()),
-                bias == null ? null : grads[2].reshape(bias.shape())};
+        Grads(Tensor x, Tensor weight) {
+            int c = x.size(1);
+            gx = Tensor.emptyLike(x);
+            gw = Tensor.zeros(x.backend(), x.dtype(), c);
+            gb = Tensor.zeros(x.backend(), x.dtype(), c);
+            this.weight = weight == null ? null : weight.reshape(c).contiguous();
+        }
+
+        /** {gx, gw, gb} in the shapes of x, the weight and the bias (null for an absent one). */
+        Tensor[] shaped(Tensor weight, Tensor bias) {
+            return new Tensor[] {gx, weight == null ? null : gw.reshape(weight.shape()), bias == null ? null : gb.reshape(bias.shape())};
+        }
     }
 
     /** The same gradient from differentiable ops (recomputing the statistics from x). */
