@@ -78,7 +78,7 @@ class GradFunctionTest {
         assertFalse(g3[0].requiresGrad());
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "100")
     void hessianVectorProductOfAQuadraticForm(@ForAll long seed) {
         // f(x) = x^T A x has Hessian A + A^T: the HVP through createGraph must equal (A + A^T) v
         Tensor a = TensorGen.randn(seed, 4, 4), v = TensorGen.randn(seed + 1, 4);

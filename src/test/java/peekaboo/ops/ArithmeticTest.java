@@ -150,19 +150,19 @@ class ArithmeticTest {
 
     // ------------------------------------------------------------------ first derivatives
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "121")
     void sameShapeGradients(@ForAll Op op, @ForAll("shapes") int[] s, @ForAll long seed) {
         GradCheck.check(in -> op.apply(in[0], in[1]), op.left(seed, s), op.right(seed + 1, s));
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "122")
     void broadcastGradients(@ForAll Op op, @ForAll("shapes") int[] s, @ForAll long seed) {
         int[] p = TestTensors.broadcastPartner(s, seed);
         GradCheck.check(in -> op.apply(in[0], in[1]), op.left(seed, s), op.right(seed + 1, p));
         GradCheck.check(in -> op.apply(in[0], in[1]), op.left(seed + 2, p), op.right(seed + 3, s));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "123")
     void nonContiguousGradients(@ForAll Op op, @ForAll("shapes") int[] s, @ForAll long seed) {
         // the left operand is stored with reversed dimensions and permuted back; the right one is expanded from a partner shape
         int[] p = TestTensors.broadcastPartner(s, seed);
@@ -170,7 +170,7 @@ class ArithmeticTest {
                 op.left(seed, TestTensors.reversed(s)), op.right(seed + 1, p));
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "124")
     void unaryAndScalarGradients(@ForAll("shapes") int[] s, @ForAll long seed,
                                  @ForAll @DoubleRange(min = -3, max = 3) double c) {
         Tensor x = TensorGen.randn(seed, s);
@@ -183,7 +183,7 @@ class ArithmeticTest {
         GradCheck.check(in -> in[0].rdiv(c), TestTensors.awayFromZero(seed, 0.5, 2, s));
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "125")
     void powScalarGradients(@ForAll("shapes") int[] s, @ForAll long seed,
                             @ForAll @DoubleRange(min = -2.5, max = 3.5) double p) {
         GradCheck.check(in -> in[0].pow(p), TestTensors.positive(seed, s));
@@ -194,7 +194,7 @@ class ArithmeticTest {
 
     // ------------------------------------------------------------------ second derivatives
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "126")
     void secondOrder(@ForAll Op op, @ForAll("smallShapes") int[] s, @ForAll long seed) {
         int[] p = TestTensors.broadcastPartner(s, seed);
         GradCheck.checkSecondOrder(in -> op.apply(in[0], in[1]), op.left(seed, s), op.right(seed + 1, p));
@@ -203,7 +203,7 @@ class ArithmeticTest {
         if (op != Op.DIV && op != Op.SUB) GradCheck.checkSecondOrder(in -> op.apply(in[0], in[0]), x);
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "127")
     void secondOrderOfScalarVariants(@ForAll("smallShapes") int[] s, @ForAll long seed,
                                      @ForAll @DoubleRange(min = -2.5, max = 3.5) double p) {
         Tensor x = TestTensors.positive(seed, s);

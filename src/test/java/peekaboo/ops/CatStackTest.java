@@ -58,7 +58,7 @@ class CatStackTest {
         assertTensor(b.grad(), DType.F64, shape(1, 2), 3, 3);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "139")
     void catAgreesWithNarrowAndIsDifferentiable(@ForAll("shapes") int[] s, @ForAll long seed) {
         int d = (int) Math.floorMod(seed, (long) s.length);
         int[] s2 = s.clone();
@@ -71,7 +71,7 @@ class CatStackTest {
         GradCheck.check(in -> Tensor.stack(d, in[0], TestTensors.reverseDims(in[1])), a, TensorGen.randn(seed + 2, TestTensors.reversed(s)));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "140")
     void secondDerivatives(@ForAll("smallShapes") int[] s, @ForAll long seed) {
         int d = (int) Math.floorMod(seed, (long) s.length);
         GradCheck.checkSecondOrder(in -> Tensor.cat(d, in[0].mul(in[1]), in[1].exp()), TensorGen.randn(seed, s), TensorGen.randn(seed + 1, s));

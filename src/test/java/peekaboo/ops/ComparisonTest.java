@@ -93,7 +93,7 @@ class ComparisonTest {
         assertFalse(x.le(Y.detach().requiresGrad(true)).requiresGrad());
     }
 
-    @Property(tries = 50)
+    @Property(tries = 50, seed = "141")
     void agreeWithJavaComparisonsAndComplementEachOther(@ForAll long seed) {
         // values rounded to halves so that equal pairs occur
         Tensor a = TensorGen.randn(seed, 3, 4).mul(2).round().div(2);

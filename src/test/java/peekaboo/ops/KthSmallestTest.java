@@ -61,7 +61,7 @@ class KthSmallestTest {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 60, seed = "160")
     void agreesWithSorting(@ForAll long seed, @ForAll @IntRange(min = 1, max = 300) int n, @ForAll boolean sortedInput) {
         Random r = new Random(seed);
         double[] v = new double[n];

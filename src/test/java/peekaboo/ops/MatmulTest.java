@@ -119,7 +119,7 @@ class MatmulTest {
         return x.transpose(-1, -2).contiguous().transpose(-1, -2);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 60, seed = "166")
     void agreesWithTripleLoop(@ForAll long seed, @ForAll boolean transposeA, @ForAll boolean transposeB) {
         int[][] s = randomShapes(seed);
         Tensor a = TensorGen.randn(seed, s[0]), b = TensorGen.randn(seed + 1, s[1]);
@@ -149,7 +149,7 @@ class MatmulTest {
                 strided.matmul(a.t()).toDoubleArray(), 1e-12, 1e-12, "column-strided operand");
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "167")
     void firstDerivatives(@ForAll long seed, @ForAll boolean transposeA) {
         int[][] s = randomShapes(seed);
         Tensor a = TensorGen.randn(seed, s[0]), b = TensorGen.randn(seed + 1, s[1]);
@@ -162,14 +162,14 @@ class MatmulTest {
         }
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "168")
     void secondDerivatives(@ForAll long seed) {
         int[][] s = randomShapes(seed);
         GradCheck.checkSecondOrder(in -> in[0].matmul(in[1]), TensorGen.randn(seed, s[0]), TensorGen.randn(seed + 1, s[1]));
         GradCheck.checkSecondOrder(in -> in[0].tanh().matmul(in[1]).pow(2), TensorGen.randn(seed + 2, s[0]), TensorGen.randn(seed + 3, s[1]));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "169")
     void bmmDerivatives(@ForAll long seed) {
         Random r = new Random(seed);
         int bt = 1 + r.nextInt(3), m = 1 + r.nextInt(3), k = 1 + r.nextInt(3), n = 1 + r.nextInt(3);

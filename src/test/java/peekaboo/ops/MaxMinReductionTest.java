@@ -121,7 +121,7 @@ class MaxMinReductionTest {
         return new double[][] {v, idx};
     }
 
-    @Property(tries = 50)
+    @Property(tries = 50, seed = "170")
     void agreesWithALoopIncludingTies(@ForAll("shapes") int[] s, @ForAll long seed, @ForAll boolean max, @ForAll boolean keepDim) {
         // integers in [-2, 2]: many ties, so the first-index rule is exercised
         Tensor x = TensorGen.uniform(seed, -2.5, 2.5, s).round();
@@ -140,7 +140,7 @@ class MaxMinReductionTest {
         if (all != ref) throw new AssertionError("over all elements: " + all + ", expected " + ref);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "171")
     void firstDerivatives(@ForAll("shapes") int[] s, @ForAll long seed, @ForAll boolean keepDim) {
         int dim = (int) Math.floorMod(seed, (long) s.length);
         Tensor x = TestTensors.distinct(seed, 0.1, s);
@@ -150,7 +150,7 @@ class MaxMinReductionTest {
         GradCheck.check(in -> TestTensors.reverseDims(in[0]).max(dim, keepDim).values(), TestTensors.distinct(seed + 1, 0.1, TestTensors.reversed(s)));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "172")
     void secondDerivatives(@ForAll("smallShapes") int[] s, @ForAll long seed) {
         int dim = (int) Math.floorMod(seed, (long) s.length);
         Tensor x = TestTensors.distinct(seed, 0.1, s);

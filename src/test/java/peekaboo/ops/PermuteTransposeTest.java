@@ -76,7 +76,7 @@ class PermuteTransposeTest {
         return p;
     }
 
-    @Property(tries = 50)
+    @Property(tries = 50, seed = "175")
     void permuteMovesEveryElementByIndexArithmetic(@ForAll("shapes") int[] s, @ForAll long seed) {
         Tensor x = TensorGen.randn(seed, s);
         int[] perm = randomPermutation(s.length, seed);
@@ -99,14 +99,14 @@ class PermuteTransposeTest {
         TensorGen.assertClose(xv, p.permute(inv).toDoubleArray(), 0, 0, "inverse permutation");
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "176")
     void derivatives(@ForAll("shapes") int[] s, @ForAll long seed) {
         int[] perm = randomPermutation(s.length, seed);
         GradCheck.check(in -> in[0].permute(perm), TensorGen.randn(seed, s));
         if (s.length >= 2) GradCheck.check(in -> in[0].transpose(0, -1).exp(), TensorGen.randn(seed + 1, s));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "177")
     void secondDerivatives(@ForAll("smallShapes") int[] s, @ForAll long seed) {
         int[] perm = randomPermutation(s.length, seed);
         GradCheck.checkSecondOrder(in -> in[0].permute(perm).mul(in[0].permute(perm)), TensorGen.randn(seed, s));

@@ -111,14 +111,14 @@ class BopProperties {
         return bop;
     }
 
-    @Property
+    @Property(seed = "204")
     void magnitudesNeverChange(@ForAll("cases") Case c) {
         run(c, (n, k, g, p0, m0, p1, m1, flips) -> {
             for (int j = 0; j < p0.length; j++) assertEquals(Math.abs(p0[j]), Math.abs(p1[j]), 0.0, n + "[" + j + "] step " + k);
         });
     }
 
-    @Property
+    @Property(seed = "205")
     void exactlyTheEntriesWithLargeAgreeingMomentumFlip(@ForAll("cases") Case c) {
         double tau = c.dtype() == DType.F32 ? (float) c.tau() : c.tau();
         run(c, (n, k, g, p0, m0, p1, m1, flips) -> {
@@ -135,7 +135,7 @@ class BopProperties {
         });
     }
 
-    @Property
+    @Property(seed = "206")
     void prunedEntriesNeverFlipAndTheirMomentumOnlyDecays(@ForAll("cases") Case c) {
         run(c, (n, k, g, p0, m0, p1, m1, flips) -> {
             if (k < c.pruneFrom()) return;
@@ -150,7 +150,7 @@ class BopProperties {
         });
     }
 
-    @Property
+    @Property(seed = "207")
     void theFirstStepGivesGPlusGammaG(@ForAll("cases") Case c) {
         float yf = (float) c.ar();
         run(c, (n, k, g, p0, m0, p1, m1, flips) -> {
@@ -162,7 +162,7 @@ class BopProperties {
         });
     }
 
-    @Property
+    @Property(seed = "208")
     void laterStepsAverageWithOneMinusGamma(@ForAll("cases") Case c) {
         float yf = (float) c.ar(), keep = (float) (1 - c.ar());
         run(c, (n, k, g, p0, m0, p1, m1, flips) -> {
@@ -174,7 +174,7 @@ class BopProperties {
         });
     }
 
-    @Property
+    @Property(seed = "209")
     void accumulatedCountsAreTheSignChangesPerEntry(@ForAll("cases") Case c) {
         Map<String, long[]> changes = new LinkedHashMap<>();
         Bop bop = run(c, (n, k, g, p0, m0, p1, m1, flips) -> {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Generator: reproducible streams, state save/restore, and the permutation it draws. */
 class GeneratorTest {
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "223")
     void sameSeedSameStreamDifferentSeedDifferentStream(@ForAll long seed) {
         Generator a = new Generator(seed), b = new Generator(seed), c = new Generator(seed + 1);
         long[] sa = new long[8], sb = new long[8], sc = new long[8];
@@ -27,7 +27,7 @@ class GeneratorTest {
         assertFalse(Arrays.equals(sa, sc));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "224")
     void stateRoundTripIncludesTheSpareGaussian(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int warmup) {
         Generator g = new Generator(seed);
         for (int i = 0; i < warmup; i++) g.nextGaussian(); // odd counts leave a spare Gaussian in the state
@@ -54,7 +54,7 @@ class GeneratorTest {
         assertEquals(a, g.nextDouble());
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "225")
     void permutationIsAPermutation(@ForAll long seed, @ForAll @IntRange(min = 0, max = 500) int n) {
         int[] p = new Generator(seed).permutation(n);
         int[] sorted = p.clone();

@@ -27,7 +27,7 @@ class RandomTensorsTest {
         return s / (v.length - 1);
     }
 
-    @Property(tries = 20)
+    @Property(tries = 20, seed = "226")
     void sameSeedSameValues(@ForAll long seed) {
         for (DType dtype : new DType[] {DType.F32, DType.F64}) {
             assertArrayEquals(Tensor.rand(new Generator(seed), dtype, 3, 4).toDoubleArray(), Tensor.rand(new Generator(seed), dtype, 3, 4).toDoubleArray());
@@ -92,7 +92,7 @@ class RandomTensorsTest {
         assertEquals(0.5, inner / (double) N, 5 * 0.0016);
     }
 
-    @Property(tries = 30)
+    @Property(tries = 30, seed = "227")
     void randpermIsAPermutation(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n) {
         long[] p = Tensor.randperm(new Generator(seed), n).toLongArray();
         long[] sorted = p.clone();

@@ -29,7 +29,7 @@ class QuantizerProperties {
 
     static float[] q(Tensor x, int bits, boolean signed) { return Quantizer.quantizeInput(x, bits, signed).toFloatArray(); }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "218")
     void fusedEqualsTheDefinitionFromTensorOps(@ForAll long seed, @ForAll @IntRange(min = 1, max = 31) int bits, @ForAll boolean signed) {
         Tensor x = batch(seed, !signed);
         assertEquals((float) Quantizer.inputScaleOps(x).item(), Quantizer.inputScale(x), "input scale");
@@ -42,7 +42,7 @@ class QuantizerProperties {
         assertArrayEquals(Quantizer.quantizeOps(xt, bits, Quantizer.inputScaleOps(xt), signed).toFloatArray(), q(xt, bits, signed));
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "219")
     void zerosArePreservedAndValuesStayInRange(@ForAll long seed, @ForAll @IntRange(min = 1, max = 16) int bits, @ForAll boolean signed) {
         Tensor x = batch(seed, false);
         float max = Quantizer.inputScale(x);
@@ -53,14 +53,14 @@ class QuantizerProperties {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "220")
     void atMostTwoToTheBitsLevels(@ForAll long seed, @ForAll @IntRange(min = 1, max = 6) int bits, @ForAll boolean signed) {
         TreeSet<Float> levels = new TreeSet<>();
         for (float v : q(batch(seed, false), bits, signed)) levels.add(v);
         assertTrue(levels.size() <= 1 << bits, levels.size() + " levels with " + bits + " bits: " + levels);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "221")
     void idempotentAtAFixedScale(@ForAll long seed, @ForAll @IntRange(min = 1, max = 16) int bits, @ForAll boolean signed) {
         Tensor x = batch(seed, !signed);
         float max = Quantizer.inputScale(x);
@@ -68,7 +68,7 @@ class QuantizerProperties {
         assertArrayEquals(once.toFloatArray(), Quantizer.quantize(once, bits, max, signed).toFloatArray());
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "222")
     void monotone(@ForAll long seed, @ForAll @IntRange(min = 1, max = 16) int bits, @ForAll boolean signed) {
         Tensor x = batch(seed, false);
         float max = Quantizer.inputScale(x);
