@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import peekaboo.autograd.GradMode;
+import peekaboo.backend.Backends;
 import peekaboo.backend.StepArena;
 import peekaboo.data.Batch;
 import peekaboo.data.DataLoader;
@@ -59,7 +60,7 @@ public final class Trainer {
         int classes = s.numClasses() != null ? s.numClasses() : data.classes();
         this.net = Models.build(s.arch(), classes, input, InitMethod.parse(s.initMethod()), g, s.psg().toConfig());
         log.info("==> %s on %s, %d classes, seed %d, device %s", s.arch(), s.data() != null ? s.data() : s.overfitBatch() != null ? s.overfitBatch() : s.dataset(),
-                classes, s.seed(), peekaboo.backend.Backends.getDefault().name());
+                classes, s.seed(), Backends.getDefault().name());
         initCheckpoint();
         Checkpoint.Loaded resumed = s.resume() != null ? Checkpoint.load(s.resume()) : null;
         if (resumed != null) net.loadStateDict(resumed.model(), true);
@@ -223,7 +224,7 @@ public final class Trainer {
      */
     private void releaseMemoryOfOtherBatchSize() {
         if (s.batchSize() != s.testBatchSize()) {
-            peekaboo.backend.Backends.getDefault().releaseCachedMemory();
+            Backends.getDefault().releaseCachedMemory();
         }
     }
 

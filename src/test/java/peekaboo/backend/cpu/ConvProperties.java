@@ -200,17 +200,22 @@ class ConvProperties {
 
     @Provide
     Arbitrary<ConvShape> winograd2dWideShapes() {
-        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(64, 70),
-                Arbitraries.integers().between(64, 70), Arbitraries.integers().between(1, 6),
-                Arbitraries.integers().between(5, 16)).as((n, c, k, th, tw) ->
-                        new ConvShape(n, c, 2 * th, 2 * tw, k, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+        return sameConvs3x3(3, 64, 70, 6, 5, 16);
     }
 
     @Provide
     Arbitrary<ConvShape> winograd2dShapes() {
-        return Combinators.combine(Arbitraries.integers().between(1, 40), Arbitraries.integers().between(8, 40),
-                Arbitraries.integers().between(8, 40), Arbitraries.integers().between(1, 40),
-                Arbitraries.integers().between(1, 4)).as((n, c, k, th, tw) ->
+        return sameConvs3x3(40, 8, 40, 40, 1, 4);
+    }
+
+    /**
+     * 3x3 "same" convs with even output sides: 1..maxN images, channels in [minC, maxC] on both sides, 2 x
+     * [1, maxTh] rows and 2 x [minTw, maxTw] columns.
+     */
+    private static Arbitrary<ConvShape> sameConvs3x3(int maxN, int minC, int maxC, int maxTh, int minTw, int maxTw) {
+        return Combinators.combine(Arbitraries.integers().between(1, maxN), Arbitraries.integers().between(minC, maxC),
+                Arbitraries.integers().between(minC, maxC), Arbitraries.integers().between(1, maxTh),
+                Arbitraries.integers().between(minTw, maxTw)).as((n, c, k, th, tw) ->
                         new ConvShape(n, c, 2 * th, 2 * tw, k, 3, 3, 1, 1, 1, 1, 1, 1, 1));
     }
 
