@@ -35,6 +35,8 @@ public final class Conv2dF32 {
             int dxOff) {
         if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
+        } else if (Conv2dPhaseInputGrad.supports(g)) {
+            Conv2dPhaseInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else {
             Conv2dIm2col.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         }

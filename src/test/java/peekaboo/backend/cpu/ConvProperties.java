@@ -110,6 +110,32 @@ class ConvProperties {
     }
 
     /**
+     * Strided layers whose taps reach every phase take the phase input gradient (Conv2dPhaseInputGrad): strides
+     * 2 and 3 along either axis, kernels 2 to 4 wide, padding 0 to 2, odd and even sizes, more channels than a
+     * register block, and widths whose phases fill pairs of rows (32), whole tiles (64) or neither (the virtual
+     * grid with junk columns).
+     */
+    @Property(tries = 60, seed = "228")
+    void phaseInputGradMatchesReference(@ForAll("phaseShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dPhaseInputGrad.supports(g), () -> g + " should take the phase input gradient");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> phaseShapes() {
+        Arbitrary<Integer> sizes = Arbitraries.oneOf(Arbitraries.integers().between(4, 40), Arbitraries.of(32, 33, 64, 65));
+        Arbitrary<int[]> geo = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(6);
+        return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 20),
+                Arbitraries.integers().between(1, 12), sizes, sizes, geo).as((n, c, k, h, w, q) -> {
+                    int strideH = 2 + (q[0] == 2 ? 1 : 0);
+                    int strideW = q[1] == 2 ? 3 : 2;
+                    int r = Math.max(strideH, 2 + q[2]);
+                    int s = Math.max(strideW, 2 + q[3]);
+                    return new ConvShape(n, c, h, w, k, r, s, strideH, strideW, q[4], q[5], 1, 1, 1);
+                });
+    }
+
+    /**
      * Dense layers with three kernel rows at stride 1, 8 channels and more on both sides, whose output rows
      * fill whole tiles take F(2, 3) along the rows (Conv2dWinogradRows), forward and input gradient: odd
      * heights, padding 0 to 2 (also wider than the column taps reach, so that rows shorter than a vector
