@@ -1,10 +1,6 @@
 package peekaboo.backend.cpu;
 
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.ConvShape;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
@@ -175,53 +171,26 @@ final class Conv2dPhaseInputGrad {
     }
 
     /**
-     * Stride 2 across: dx row sH*y + py = the rows y of its phases (py, 0) and (py, 1) interleaved. Whole vectors
-     * where the rows allow: each half of the row pair spread over lanes by a one-vector rearrange, the halves
-     * merged by a blend (0.21-0.26 ns a float, alone; the scalar pair loop 0.55-0.63, and per phase, each store
-     * two floats apart, it took 28% of the 16->32 layer's time). Rows of VL/2 pairs read a vector past their
-     * end, which the output buffer's slack allows.
+     * Stride 2 across: dx row sH*y + py = the rows y of its phases (py, 0) and (py, 1) interleaved, in whole vectors
+     * ({@link PairLanes}; a scalar loop per phase, each store two floats apart, took 28% of the 16->32 layer's
+     * time). Rows of VL/2 pairs read a vector past their end, which the output buffer's slack allows.
      */
     private static void interleave(ConvShape g, Tiles even, Tiles odd, float[] out, int oe, int oo, float[] dx,
             int dxOff) {
         int h = g.h(), w = g.w(), sh = g.strideH();
         int ha = even.phase().ha();
         int pairs = w / 2;
-        int vectorPairs = pairs >= VL ? pairs / VL * VL : 0;
-        boolean halfVector = pairs == VL / 2;
         for (int ci = 0; ci < g.c(); ci++) {
             int dst = dxOff + (ci * h + even.phase().py()) * w;
             for (int y = 0; y < ha; y++, dst += sh * w) {
                 int e = oe + ci * even.q() + y * even.rowLength();
-                int o = oo + ci * odd.q() + y * odd.rowLength();
-                int x = 0;
-                for (; x < vectorPairs; x += VL) {
-                    FloatVector ev = FloatVector.fromArray(S, out, e + x);
-                    FloatVector ov = FloatVector.fromArray(S, out, o + x);
-                    ev.rearrange(LOW_HALF).blend(ov.rearrange(LOW_HALF), ODD_LANES).intoArray(dx, dst + 2 * x);
-                    ev.rearrange(HIGH_HALF).blend(ov.rearrange(HIGH_HALF), ODD_LANES).intoArray(dx, dst + 2 * x + VL);
-                }
-                if (halfVector) {
-                    FloatVector ev = FloatVector.fromArray(S, out, e);
-                    FloatVector ov = FloatVector.fromArray(S, out, o);
-                    ev.rearrange(LOW_HALF).blend(ov.rearrange(LOW_HALF), ODD_LANES).intoArray(dx, dst);
-                    x = pairs;
-                }
-                for (; x < pairs; x++) {
-                    dx[dst + 2 * x] = out[e + x];
-                    dx[dst + 2 * x + 1] = out[o + x];
-                }
+                PairLanes.merge(out, e, out, oo + ci * odd.q() + y * odd.rowLength(), pairs, true, dx, dst);
                 if ((w & 1) != 0) {
                     dx[dst + w - 1] = out[e + pairs];
                 }
             }
         }
     }
-
-    private static final VectorSpecies<Float> S = SgemmKernel.S;
-    /** Lane i takes lane i/2 (LOW_HALF) or VL/2 + i/2 (HIGH_HALF); ODD_LANES selects the odd lanes. */
-    private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(S, i -> i / 2);
-    private static final VectorShuffle<Float> HIGH_HALF = VectorShuffle.fromOp(S, i -> VL / 2 + i / 2);
-    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL & ((1L << VL) - 1));
 
     private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
 

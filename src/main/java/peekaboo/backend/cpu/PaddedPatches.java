@@ -111,14 +111,11 @@ final class PaddedPatches {
      * padW) go to xp[rowBase + (px % sw)*plane + px / sw], rowBase the row's start in its first plane.
      */
     static void splitRow(float[] src, int s, int w, int padW, int sw, float[] xp, int rowBase, int plane) {
-        if (sw == 2) { // both phases in one loop over pairs: a loop per phase ran at ~4 cycles an element
+        if (sw == 2) { // both phases at once: a loop per phase ran at ~4 cycles an element
             int e = rowBase + (padW & 1) * plane + padW / 2; // where column 0 goes
             int o = rowBase + ((padW + 1) & 1) * plane + (padW + 1) / 2; // column 1
             int pairs = w / 2;
-            for (int j = 0; j < pairs; j++) {
-                xp[e + j] = src[s + 2 * j];
-                xp[o + j] = src[s + 2 * j + 1];
-            }
+            PairLanes.split(src, s, pairs, xp, e, xp, o);
             if ((w & 1) != 0) {
                 xp[e + pairs] = src[s + w - 1];
             }
@@ -398,10 +395,7 @@ final class PaddedPatches {
             int e = rowBase + (padW & 1) * plane + padW / 2;
             int o = rowBase + ((padW + 1) & 1) * plane + (padW + 1) / 2;
             int pairs = w / 2;
-            for (int j = 0; j < pairs; j++) {
-                dst[d + 2 * j] = xp[e + j];
-                dst[d + 2 * j + 1] = xp[o + j];
-            }
+            PairLanes.merge(xp, e, xp, o, pairs, false, dst, d);
             if ((w & 1) != 0) {
                 dst[d + w - 1] = xp[e + pairs];
             }
