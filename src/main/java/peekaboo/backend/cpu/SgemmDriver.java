@@ -135,10 +135,14 @@ final class SgemmDriver {
      * op(A) for its own columns: at n = 512 on two threads, 0.077 ms of scalar transposing copies per thread
      * and GEMM, 6-7% of it; calls alternating in one JVM, medians of 15 rounds: n = 512 169.5 -> 175.5
      * GFLOP/s, n = 1024 182.1 -> 187.0). Null (pack per thread) when op(A) is larger than
-     * {@link #SHARED_A_MAX_FLOATS}. The buffer is the calling thread's, reused.
+     * {@link #SHARED_A_MAX_FLOATS}, or too small for {@link PackedA} to spread its packing over the threads:
+     * packed by the caller alone, then handed over in a second parallel call, it made n = 256 slower than each
+     * thread packing all of it (alternating in one JVM, medians of 10 rounds, six runs: 156-166 against
+     * 178-192 GFLOP/s; n = 512 level, 198-207 either way). The buffer is the calling thread's, reused.
      */
     private static PackedA packShared(int m, int k, PackA pa) {
-        if ((long) roundUp(m, MR) * k > SHARED_A_MAX_FLOATS) {
+        long floats = (long) roundUp(m, MR) * k;
+        if (floats > SHARED_A_MAX_FLOATS || floats < PARALLEL_MIN_WORK) {
             return null;
         }
         float[][] slot = SHARED_A.get();
