@@ -131,25 +131,34 @@ echo "== building (./pab builds the jar; bench/src LoaderTimer with javac)"
 ./pab models >/dev/null
 jar=target/peekaboo-java-0.1.0-SNAPSHOT.jar
 deps=$(cat target/classpath.txt)
-if want data; then
-  mkdir -p target/bench-classes
-  javac -nowarn --release 17 -d target/bench-classes -cp "$jar:$deps" bench/src/main/java/peekaboo/bench/LoaderTimer.java
-fi
+mkdir -p target/bench-classes
+javac -nowarn --release 17 -d target/bench-classes -cp "$jar:$deps" bench/src/main/java/peekaboo/bench/LoaderTimer.java \
+  bench/src/main/java/peekaboo/bench/CoreLatency.java
+# Where the hypervisor has put our two virtual cores right now: a cache line's round trip between two threads,
+# 65-70 ns when they share a last-level cache, 330-360 ns when not (two-thread code runs up to ~20% slower
+# then). Measured before every timed run and shown with it; the table gives the range per case.
+round_trip() { java -cp target/bench-classes peekaboo.bench.CoreLatency | sed -n 's/.*: \([0-9]*\) ns$/\1/p'; }
+# span of a list of numbers: "min-max", or one number
+span() { printf '%s\n' "$@" | sort -g | awk 'NF { v[++n] = $1 } END { if (n) print (v[1] == v[n] ? v[1] : v[1] "-" v[n]) }'; }
 
 # Results, one row per line: key|case|unit|ours|reference|reference label|target op|target value|load
-#   |ours best step|reference best step|note (the PyTorch run that counts)
+#   |ours best step|reference best step|note (the PyTorch run that counts)|core round trips (ns)
 rows=$tmp/rows
 : >"$rows"
 add_row() { local IFS='|'; echo "$*" >>"$rows"; }
-declare -A ours_ips=() ours_best=() case_load=()
+declare -A ours_ips=() ours_best=() case_load=() case_trips=()
+ours_trips=()
 declare -A step_name=([resnet20]="our ResNet-20 b128 SGD step" [resnet18]="our ResNet-18 b32 SGD step" [pab]="our PaB step")
 
 companion_args=()
 companion_logs=()
 run_companion() {
+  local rt
+  rt=$(round_trip)
+  ours_trips+=("$rt")
   run_logged "$logs/companion.ours.$1.log" ./pab bench "${companion_args[@]}" --steps "$steps" --warmup "$warmup"
   companion_logs+=("$logs/companion.ours.$1.log")
-  echo "   ours:    $(tail -n 1 "$logs/companion.ours.$1.log") (round $1 of $rounds)"
+  echo "   ours:    $(tail -n 1 "$logs/companion.ours.$1.log") (round $1 of $rounds; core round trip $rt ns)"
 }
 
 # step_case KEY "CASE" TARGET [pab args...] -- [step.py args...]
@@ -159,8 +168,9 @@ step_case() {
   while [ "$1" != "--" ]; do pab_args+=("$1"); shift; done
   shift
   torch_args=("$@")
-  local l ours ref="" ref_best="" note="" policy m round
-  local -a ours_logs=()
+  local l ours ref="" ref_best="" note="" policy m round rt
+  local -a ours_logs=() torch_trips=()
+  ours_trips=()
   local -A torch_logs=()
   l=$(load)
   case_load[$key]=$l
@@ -169,21 +179,25 @@ step_case() {
     # A companion (our dense step for the PaB case) runs next to ours in every round, before it in odd
     # rounds and after it in even ones, so that the drift of this VM's speed over minutes falls on both.
     if [ ${#companion_args[@]} -gt 0 ] && [ $((round % 2)) = 1 ]; then run_companion "$round"; fi
+    rt=$(round_trip)
+    ours_trips+=("$rt")
     run_logged "$logs/$key.ours.$round.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
     ours_logs+=("$logs/$key.ours.$round.log")
-    echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds)"
+    echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds; core round trip $rt ns)"
     if [ ${#companion_args[@]} -gt 0 ] && [ $((round % 2)) = 0 ]; then run_companion "$round"; fi
     if [ -n "$py" ]; then
       # PyTorch's OpenMP threads spin at every barrier by default; on cores shared with other jobs that can
       # make a 2-thread PyTorch many times slower. Each policy asked for runs, and the faster one counts.
       for policy in ${torch_omp//both/default passive}; do
+        rt=$(round_trip)
+        torch_trips+=("$rt")
         if [ "$policy" = passive ]; then
           run_logged "$logs/$key.torch-passive.$round.log" env OMP_WAIT_POLICY=PASSIVE "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
         else
           run_logged "$logs/$key.torch-default.$round.log" "$py" bench/torch/step.py "${torch_args[@]}" --steps "$steps" --warmup "$warmup"
         fi
         torch_logs[$policy]="${torch_logs[$policy]:-} $logs/$key.torch-$policy.$round.log"
-        echo "   PyTorch: $(tail -n 1 "$logs/$key.torch-$policy.$round.log"), OpenMP wait policy $policy"
+        echo "   PyTorch: $(tail -n 1 "$logs/$key.torch-$policy.$round.log"), OpenMP wait policy $policy (core round trip $rt ns)"
       done
     fi
   done
@@ -198,7 +212,9 @@ step_case() {
     fi
   done
   [ "$rounds" = 1 ] || echo "   medians over $rounds rounds: ours $ours${ref:+, PyTorch $ref ($note)}"
-  add_row "$key" "$label" "images/s" "$ours" "$ref" "PyTorch" ">=" "$target" "$l" "${ours_best[$key]}" "$ref_best" "$note"
+  case_trips[$key]="$(span "${ours_trips[@]}")${torch_trips[0]:+; $(span "${torch_trips[@]}")}"
+  add_row "$key" "$label" "images/s" "$ours" "$ref" "PyTorch" ">=" "$target" "$l" "${ours_best[$key]}" "$ref_best" "$note" \
+    "${case_trips[$key]}"
 }
 
 if want resnet20; then
@@ -218,7 +234,8 @@ if want pab; then
   dense=$(pooled_median_of "${companion_logs[@]}")
   echo "   our dense ResNet-20 step in the same rounds: $dense images/s"
   add_row pab-vs-dense "PaB PsgResNet20 step vs our dense ResNet-20 step in the same rounds, batch 128" "images/s" "${ours_ips[pab]}" \
-    "$dense" "our dense step" ">=" 1.0 "${case_load[pab]}" "${ours_best[pab]}" "$(best_of "${companion_logs[@]}")"
+    "$dense" "our dense step" ">=" 1.0 "${case_load[pab]}" "${ours_best[pab]}" "$(best_of "${companion_logs[@]}")" "" \
+    "$(span "${ours_trips[@]}")"
   companion_args=()
 fi
 
@@ -335,16 +352,16 @@ function num(s) { return s == "" ? "null" : s + 0 }
   best = ($10 == "" || $11 == "" || $11 + 0 == 0) ? "" : sprintf("%.2f", $10 / $11)
   ref = $5 == "" ? "-" : $5 ($6 != "PyTorch" ? " (" $6 ")" : $12 ~ /passive/ ? " (OMP passive)" : "")
   n++
-  line[n] = sprintf("| %s (%s) | %s | %s | %s | %s | %s | %s | %s |", $2, $3, $4, ref, ratio == "" ? "-" : ratio "x", target, met,
-                    best == "" ? "" : best "x", $9)
-  js[n] = sprintf("    {\"key\": \"%s\", \"case\": \"%s\", \"unit\": \"%s\", \"ours\": %s, \"reference\": %s, \"reference_is\": \"%s\", \"ratio\": %s, \"target\": \"%s\", \"met\": %s, \"load_average\": %s, \"ours_best_step\": %s, \"reference_best_step\": %s, \"best_step_ratio\": %s, \"note\": \"%s\"}",
+  line[n] = sprintf("| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |", $2, $3, $4, ref, ratio == "" ? "-" : ratio "x", target, met,
+                    best == "" ? "" : best "x", $9, $13)
+  js[n] = sprintf("    {\"key\": \"%s\", \"case\": \"%s\", \"unit\": \"%s\", \"ours\": %s, \"reference\": %s, \"reference_is\": \"%s\", \"ratio\": %s, \"target\": \"%s\", \"met\": %s, \"load_average\": %s, \"ours_best_step\": %s, \"reference_best_step\": %s, \"best_step_ratio\": %s, \"note\": \"%s\", \"core_round_trip_ns\": \"%s\"}",
                   esc($1), esc($2), esc($3), num($4), num($5), esc($6), ratio == "" ? "null" : ratio + 0, esc(target),
-                  met == "met" ? "true" : met == "NOT met" ? "false" : "null", num($9), num($10), num($11), best == "" ? "null" : best + 0, esc($12))
+                  met == "met" ? "true" : met == "NOT met" ? "false" : "null", num($9), num($10), num($11), best == "" ? "null" : best + 0, esc($12), esc($13))
 }
 END {
   print ""
-  print "| case | ours | PyTorch (or baseline) | ratio | target | | ratio of best steps | load average |"
-  print "|---|---|---|---|---|---|---|---|"
+  print "| case | ours | PyTorch (or baseline) | ratio | target | | ratio of best steps | load average | core round trip, ns (ours; PyTorch) |"
+  print "|---|---|---|---|---|---|---|---|---|"
   for (i = 1; i <= n; i++) print line[i]
   printf "{\n  \"date\": \"%s\",\n  \"cpu\": \"%s\",\n  \"cores\": %d,\n  \"java\": \"%s\",\n  \"torch\": %s,\n  \"torch_threads\": 2,\n  \"torch_omp_wait_policies\": \"%s\",\n  \"quick\": %s,\n  \"rounds\": %d,\n  \"steps\": %d,\n  \"warmup\": %d,\n  \"load_average_end\": %s,\n  \"rows\": [\n",
          date, esc(cpu), cores, esc(java), torch == "" ? "null" : "\"" esc(torch) "\"", omp, quick ? "true" : "false", rounds, steps, warmup, endload > json
@@ -354,6 +371,8 @@ END {
 echo
 if [ -n "$py" ]; then
   echo "ratio: of the medians; ratio of best steps: of each side's fastest timed step (less sensitive to other jobs on"
-  echo "shared cores); PyTorch steps: the faster of the OpenMP wait policies run ($torch_omp; see $out)."
+  echo "shared cores); PyTorch steps: the faster of the OpenMP wait policies run ($torch_omp; see $out). Core round trip:"
+  echo "a cache line between two threads before each timed run (bench/src/.../CoreLatency.java), ~70 ns when the two"
+  echo "virtual cores share a last-level cache, ~340 when not."
 fi
 echo "ours: $java_version; PyTorch: ${torch_version:-not run}${torch_version:+ (2 threads)}; $(nproc) cores: $cpu; steps $steps after $warmup warm-up, $rounds round(s); results in $out, logs in $logs/"
