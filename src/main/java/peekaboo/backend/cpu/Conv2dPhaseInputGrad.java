@@ -1,6 +1,8 @@
 package peekaboo.backend.cpu;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import peekaboo.backend.ConvShape;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
@@ -69,7 +71,7 @@ final class Conv2dPhaseInputGrad {
 
         /** The taps t in [0, size) with t = shifted (mod stride). */
         private static int[] taps(int size, int shifted, int stride) {
-            return java.util.stream.IntStream.range(0, size).filter(t -> Math.floorMod(shifted - t, stride) == 0)
+            return IntStream.range(0, size).filter(t -> Math.floorMod(shifted - t, stride) == 0)
                     .toArray();
         }
 
@@ -92,12 +94,12 @@ final class Conv2dPhaseInputGrad {
             int taps = taps();
             int rs = g.r() * g.s();
             return (i0, mc, k0, kc, dst, dstOff) -> {
-                for (int ir = 0; ir < mc; ir += SgemmKernel.MR) {
+                for (int ir = 0; ir < mc; ir += MR) {
                     int base = dstOff + ir * kc;
-                    for (int i = 0; i < SgemmKernel.MR; i++) {
+                    for (int i = 0; i < MR; i++) {
                         int ci = i0 + ir + i;
                         for (int p = 0, ko = k0 / taps, t = k0 % taps; p < kc; p++) {
-                            dst[base + p * SgemmKernel.MR + i] = ir + i < mc
+                            dst[base + p * MR + i] = ir + i < mc
                                     ? w[wOff + (ko * g.c() + ci) * rs + ty[t] * g.s() + tx[t]] : 0f;
                             if (++t == taps) {
                                 t = 0;
@@ -191,8 +193,6 @@ final class Conv2dPhaseInputGrad {
             }
         }
     }
-
-    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * How one phase runs on one padded image of dy: its weights packed as op(A) [cPad, k * taps], each row (ko, t)
@@ -303,4 +303,6 @@ final class Conv2dPhaseInputGrad {
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    /** Numbers the calls, so that each thread zeroes its padded buffer once per call. */
+    private static final AtomicLong CALLS = new AtomicLong();
 }
