@@ -89,26 +89,22 @@ final class Conv2dPhaseInputGrad {
             return reach;
         }
 
-        /** op(A) [c, k * taps]: row ci, column (ko, t) is w[ko][ci][ty[t]][tx[t]]. */
-        SgemmDriver.PackA weights(ConvShape g, float[] w, int wOff) {
-            int taps = taps();
+        /**
+         * op(A) [cPad, k * taps] packed whole as MR-high panels (a[ir*depth + p*MR + i]): row ci, column p = (ko, t)
+         * is w[ko][ci][ty[t]][tx[t]], rows from c on zero.
+         */
+        void packWeights(ConvShape g, float[] w, int wOff, float[] a) {
+            int depth = g.k() * taps();
             int rs = g.r() * g.s();
-            return (i0, mc, k0, kc, dst, dstOff) -> {
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int base = dstOff + ir * kc;
-                    for (int i = 0; i < MR; i++) {
-                        int ci = i0 + ir + i;
-                        for (int p = 0, ko = k0 / taps, t = k0 % taps; p < kc; p++) {
-                            dst[base + p * MR + i] = ir + i < mc
-                                    ? w[wOff + (ko * g.c() + ci) * rs + ty[t] * g.s() + tx[t]] : 0f;
-                            if (++t == taps) {
-                                t = 0;
-                                ko++;
-                            }
-                        }
+            for (int ci = 0; ci < g.c(); ci++) {
+                int panel = ci / MR * MR * depth + ci % MR;
+                for (int ko = 0, p = 0; ko < g.k(); ko++) {
+                    int row = wOff + (ko * g.c() + ci) * rs;
+                    for (int t = 0; t < taps(); t++, p++) {
+                        a[panel + p * MR] = w[row + ty[t] * g.s() + tx[t]];
                     }
                 }
-            };
+            }
         }
     }
 
@@ -206,7 +202,7 @@ final class Conv2dPhaseInputGrad {
             float[] a = new float[cPad * depth];
             int[] offs = new int[depth];
             if (depth > 0) {
-                f.weights(g, w, wOff).pack(0, g.c(), 0, depth, a);
+                f.packWeights(g, w, wOff, a); // a is new: the padding rows stay zero
                 for (int ko = 0, i = 0; ko < g.k(); ko++) {
                     for (int t = 0; t < f.taps(); t++, i++) {
                         offs[i] = ko * plane + (f.dyOff()[t] + pad) * wp + f.dxOff()[t] + pad;
