@@ -36,7 +36,8 @@ final class Conv2dWinograd2d {
      * planes once more, so on wider maps or with fewer channels they cost more than the GEMMs save (calls
      * alternating in one JVM, 2 threads, forward against the path taken before: ResNet-18's 512->512 4x4,
      * batch 32, 12.0 against 15.3 ms; its 256->256 8x8 11.2 against 11.2 ms; ResNet-20's 64->64 8x8, batch
-     * 128, 4.7-6.5 against 3.5-5.1 ms; 16x16 and 32x32 maps 1.6-3.5x slower).
+     * 128, 4.7-6.5 against 3.5-5.1 ms; 16x16 and 32x32 maps 1.6-3.5x slower). 8-wide maps with many channels
+     * take it too ({@link #MANY_CHANNELS}).
      */
     private static final int MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dMaxWidth", 4);
 
@@ -64,9 +65,27 @@ final class Conv2dWinograd2d {
     private Conv2dWinograd2d() {
     }
 
+    /**
+     * On maps up to this wide the forward (and input gradient) also takes it with {@link #MANY_CHANNELS} on both
+     * sides (tuning: -Dpeekaboo.conv.winograd2dManyChannelsMaxWidth).
+     */
+    private static final int MANY_CHANNELS_MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dManyChannelsMaxWidth", 8);
+
+    /**
+     * Channels from which 8-wide maps take it: with more channels its scalar transforms cost less per multiply-add
+     * they save. Separate JVMs, alternating, 2 threads, forward and input gradient against the row path (session
+     * 11, ShapeTimer): 256->256 8x8 at batch 32 11.6 and 11.8 ms against 13.0 and 14.1, 10.3 and 10.3 against
+     * 10.0 and 11.3, at batch 128 40.3 and 40.7 against 41.8 and 43.1, 37.1 and 38.3 against 40.5 and 41.0;
+     * 512->512 8x8 at batch 32 31.8-33.3 and 33.2-34.4 against 41.7-42.8 and 44.4-45.2. With fewer it lost or
+     * tied: 128->128 8x8 at batch 128 11.7-12.3 against 9.7-9.9 ms, 96->96 at batch 64 3.4-4.8 against 3.3-3.4,
+     * ResNet-20's 64->64 at batch 128 3.7-4.1 against 3.1-3.3.
+     */
+    private static final int MANY_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dManyChannels", 256);
+
     /** Whether the forward of g takes this path. */
     static boolean supports(ConvShape g) {
-        return applies(g) && g.outW() <= MAX_WIDTH;
+        return applies(g) && (g.outW() <= MAX_WIDTH
+                || g.outW() <= MANY_CHANNELS_MAX_WIDTH && Math.min(g.c(), g.k()) >= MANY_CHANNELS);
     }
 
     /** Whether the weight gradient of g takes this path. */

@@ -224,6 +224,20 @@ class ConvProperties {
         checkF32(g, seed, 0);
     }
 
+    /** 6- and 8-wide maps with 256 channels or more take F(2x2, 3x3) for all three passes. */
+    @Property(tries = 4, seed = "230")
+    void winograd2dManyChannelsFloat32MatchesReference(@ForAll("winograd2dManyChannelShapes") ConvShape g,
+            @ForAll long seed) {
+        assertTrue(Conv2dWinograd2d.supports(g) && Conv2dWinograd2d.supportsWeightGrad(g),
+                () -> g + " should take 2-d Winograd for all three passes");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> winograd2dManyChannelShapes() {
+        return sameConvs3x3(2, 256, 264, 4, 3, 4);
+    }
+
     @Provide
     Arbitrary<ConvShape> winograd2dWideShapes() {
         return sameConvs3x3(3, 64, 70, 6, 5, 16);
