@@ -47,11 +47,16 @@ final class SgemmDriver {
             this.mPad = roundUp(m, MR);
             this.data = reuse != null && reuse.length >= mPad * k ? reuse : new float[mPad * k];
             int panels = mPad / MR;
-            if ((long) mPad * k < PARALLEL_MIN_WORK || Parallel.threads() == 1) {
+            if (!packedInParallel(m, k)) {
                 packPanels(source, 0, panels);
             } else {
                 Parallel.forRange(panels, (p0, p1) -> packPanels(source, p0, p1));
             }
+        }
+
+        /** Whether the packing of an m x k op(A) is spread over the threads (else the caller packs it alone). */
+        static boolean packedInParallel(int m, int k) {
+            return (long) roundUp(m, MR) * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
         }
 
         private void packPanels(PackA source, int p0, int p1) {
@@ -141,8 +146,7 @@ final class SgemmDriver {
      * 178-192 GFLOP/s; n = 512 level, 198-207 either way). The buffer is the calling thread's, reused.
      */
     private static PackedA packShared(int m, int k, PackA pa) {
-        long floats = (long) roundUp(m, MR) * k;
-        if (floats > SHARED_A_MAX_FLOATS || floats < PARALLEL_MIN_WORK) {
+        if ((long) roundUp(m, MR) * k > SHARED_A_MAX_FLOATS || !PackedA.packedInParallel(m, k)) {
             return null;
         }
         float[][] slot = SHARED_A.get();
