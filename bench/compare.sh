@@ -28,8 +28,10 @@ usage: bench/compare.sh [options]
   --no-torch         only our engine
   --cases LIST       comma-separated subset of resnet20,resnet18,pab,memory,data (default: all)
   --steps N          timed training steps per step case (default 10; --quick 3)
-  --warmup N         untimed steps first (default 10, so that both sides are timed warm: the JIT
-                     compiles our kernels over the first ~10 steps; --quick 1)
+  --warmup N         untimed steps first, on both sides (default 100: the JIT compiles our kernels in
+                     the first ~10 steps, but C2 goes on compiling the less frequent methods for ~100
+                     steps, on a core the step needs; each of our runs prints how long the JIT
+                     compiled during its timed steps; --quick 1)
   --rounds N         step cases run ours and PyTorch alternately N times, each a fresh process; the
                      medians pool the timed steps of all rounds (default 1; this VM's step times drift
                      by +-10% between runs, and alternating spreads the drift over both sides)
@@ -71,7 +73,7 @@ want() { [[ ",$cases," == *",$1,"* ]]; }
 if [ $quick = 1 ]; then
   steps=${steps:-3} warmup=${warmup:-1} mem_steps=5 loader_passes=1 loader_images=5000 prune_iters=1
 else
-  steps=${steps:-10} warmup=${warmup:-10} mem_steps=20 loader_passes=3 loader_images=20000 prune_iters=100
+  steps=${steps:-10} warmup=${warmup:-100} mem_steps=20 loader_passes=3 loader_images=20000 prune_iters=100
 fi
 [[ $steps =~ ^[1-9][0-9]*$ ]] || die "--steps must be a whole number of at least 1, got '$steps'."
 [[ $warmup =~ ^[0-9]+$ ]] || die "--warmup must be a whole number, got '$warmup'."
@@ -120,6 +122,8 @@ run_logged() {
   fi
 }
 median_of() { sed -n 's/.*median \([0-9.]*\) images\/s.*/\1/p' "$1" | tail -n 1; }
+# The JIT's share of the timed steps of one of our runs, as `pab bench` prints it.
+jit_of() { sed -n 's/^JIT compiling during .*: \([0-9]*\) ms of compiler-thread time (\([0-9.]*%\) .*/JIT compiling \1 ms, \2 of the timed time/p' "$1"; }
 best_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
 # The median images/s of every timed step in the logs given (all rounds of one side).
 pooled_median_of() {
@@ -158,7 +162,7 @@ run_companion() {
   ours_trips+=("$rt")
   run_logged "$logs/companion.ours.$1.log" ./pab bench "${companion_args[@]}" --steps "$steps" --warmup "$warmup"
   companion_logs+=("$logs/companion.ours.$1.log")
-  echo "   ours:    $(tail -n 1 "$logs/companion.ours.$1.log") (round $1 of $rounds; core round trip $rt ns)"
+  echo "   ours:    $(tail -n 1 "$logs/companion.ours.$1.log") (round $1 of $rounds; core round trip $rt ns; $(jit_of "$logs/companion.ours.$1.log"))"
 }
 
 # step_case KEY "CASE" TARGET [pab args...] -- [step.py args...]
@@ -183,7 +187,7 @@ step_case() {
     ours_trips+=("$rt")
     run_logged "$logs/$key.ours.$round.log" ./pab bench "${pab_args[@]}" --steps "$steps" --warmup "$warmup"
     ours_logs+=("$logs/$key.ours.$round.log")
-    echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds; core round trip $rt ns)"
+    echo "   ours:    $(tail -n 1 "$logs/$key.ours.$round.log") (round $round of $rounds; core round trip $rt ns; $(jit_of "$logs/$key.ours.$round.log"))"
     if [ ${#companion_args[@]} -gt 0 ] && [ $((round % 2)) = 0 ]; then run_companion "$round"; fi
     if [ -n "$py" ]; then
       # PyTorch's OpenMP threads spin at every barrier by default; on cores shared with other jobs that can

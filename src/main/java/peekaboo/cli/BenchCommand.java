@@ -27,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prune-iters", defaultValue = "1", description = "pruning iterations (default: ${DEFAULT-VALUE})") int pruneIters;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl, opencl:P:D or aparapi (default: ${DEFAULT-VALUE})") String device;
     @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})") int steps;
-    @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})") int warmup;
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE}; the JIT goes on compiling for ~100 steps, so steady-state figures want --warmup 100)") int warmup;
     @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})") long seed;
 
     @Override

@@ -33,7 +33,9 @@ public final class StepBenchmark {
         Optimizers optim = new Optimizers(s, net, imagenet);
         net.train(true);
         double[] seconds = new double[steps];
+        JitClock jit = new JitClock();
         for (int i = -warmup; i < steps; i++) {
+            if (i == 0) jit.start();
             long t0 = System.nanoTime();
             optim.zeroGrad();
             try (StepArena arena = StepArena.open()) { // as in Trainer: activations back to the pool
@@ -47,6 +49,7 @@ public final class StepBenchmark {
                 out.printf("step %d: %.3f s, %.1f images/s%n", i + 1, dt, s.batchSize() / dt);
             }
         }
+        jit.report(Arrays.stream(seconds).sum(), steps, out);
         Arrays.sort(seconds);
         double median = steps % 2 == 1 ? seconds[steps / 2] : (seconds[steps / 2 - 1] + seconds[steps / 2]) / 2;
         return s.batchSize() / median;
