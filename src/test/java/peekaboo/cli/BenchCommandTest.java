@@ -3,6 +3,7 @@ package peekaboo.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ class BenchCommandTest {
         assertEquals("0", r[0], r[2]);
         String[] lines = r[1].strip().split("\\R");
         Pattern step = Pattern.compile("^step [0-9]+: [0-9.]+ s, [0-9.]+ images/s$");
-        assertEquals(3, java.util.Arrays.stream(lines).filter(l -> step.matcher(l).matches()).count(), r[1]);
+        assertEquals(3, Arrays.stream(lines).filter(l -> step.matcher(l).matches()).count(), r[1]);
         assertTrue(lines[lines.length - 2].matches(
                 "JIT compiling during the 3 timed steps: [0-9]+ ms of compiler-thread time \\([0-9.]+% of their [0-9.]+ s\\)"), r[1]);
         assertTrue(lines[lines.length - 1].matches("ResNet20 batch 2, SGD on cpu \\([0-9]+ threads\\): median [0-9.]+ images/s over 3 steps"),

@@ -74,8 +74,9 @@ final class Conv2dWinograd2d {
     /**
      * Channels from which 8-wide maps take it: with more channels its scalar transforms cost less per multiply-add
      * they save. Separate JVMs, alternating, 2 threads, forward and input gradient against the row path (session
-     * 11, medians of 30 calls of each through Conv2dF32): 256->256 8x8 at batch 32 11.6 and 11.8 ms against 13.0 and 14.1, 10.3 and 10.3 against
-     * 10.0 and 11.3, at batch 128 40.3 and 40.7 against 41.8 and 43.1, 37.1 and 38.3 against 40.5 and 41.0;
+     * 11, medians of 30 calls of each through Conv2dF32): 256->256 8x8 at batch 32 11.6 and 11.8 ms against 13.0
+     * and 14.1, 10.3 and 10.3 against 10.0 and 11.3, at batch 128 40.3 and 40.7 against 41.8 and 43.1, 37.1 and
+     * 38.3 against 40.5 and 41.0;
      * 512->512 8x8 at batch 32 31.8-33.3 and 33.2-34.4 against 41.7-42.8 and 44.4-45.2. With fewer it lost or
      * tied: 128->128 8x8 at batch 128 11.7-12.3 against 9.7-9.9 ms, 96->96 at batch 64 3.4-4.8 against 3.3-3.4,
      * ResNet-20's 64->64 at batch 128 3.7-4.1 against 3.1-3.3.
