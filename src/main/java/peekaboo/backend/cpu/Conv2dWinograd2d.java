@@ -108,8 +108,23 @@ final class Conv2dWinograd2d {
         float[] v = new float[0];
         float[] m = new float[0];
 
+        /** The per-block sums of a weight gradient: reused from call to call while large enough. */
+        float[][] sums = new float[0][];
+
         static float[] grow(float[] a, int size) {
             return a.length >= size ? a : new float[size];
+        }
+
+        float[][] blockSums(int blocks, int size) {
+            if (sums.length < blocks) {
+                sums = java.util.Arrays.copyOf(sums, blocks);
+            }
+            for (int b = 0; b < blocks; b++) {
+                if (sums[b] == null || sums[b].length < size) {
+                    sums[b] = new float[size];
+                }
+            }
+            return sums;
         }
     }
 
@@ -182,10 +197,98 @@ final class Conv2dWinograd2d {
     }
 
     /**
-     * The weight gradient of Q(x) and Q(dy) (null quantisers: plain), written to dw. The chunks' GEMMs add up
-     * in a fixed order, so the result is the same from run to run.
+     * The weight gradient of Q(x) and Q(dy) (null quantisers: plain), written to dw. The images are split into a
+     * fixed number of blocks ({@link #BLOCKS_PER_THREAD} a thread), each summed on its own: the thread that takes
+     * a block transforms its images, chunk by chunk, and runs the 16 GEMMs over them into the block's own M, so
+     * the transformed tiles are read back by the core that wrote them. The blocks' M then add up in block order
+     * (the result does not depend on which thread took a block) and G^T M G makes dw.
+     *
+     * <p>Before (session 13), the transforms of a chunk were split over the threads by image and its GEMMs by
+     * position xi: every tile crossed between the cores, and when the VM placed them on two last-level caches
+     * the transforms' stores waited on the other core's copies (ResNet-20's 64->64 8x8 layer, batch 128,
+     * 2 threads: transforms 1.1-1.6 ms a call in the near placement and 3.4-4.0 ms in the far one). Calls
+     * alternating in one JVM, medians of 60: 3.4 against 6.5 ms in the far placement, 2.7-3.1 against 2.8-3.1
+     * in the near one, bit for bit the same result. Layers with more than {@link #BLOCK_SUMS_MAX_WEIGHTS}
+     * channel pairs keep the split by position ({@link #weightGradByPosition}): there each block's M is
+     * megabytes to add up (ResNet-18's 256->256 8x8 at batch 32, near placement: 8.6 against 7.5 ms; 512->512
+     * 4x4 13.6 against 8.8 ms).
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
+            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+        if ((long) g.k() * g.c() > BLOCK_SUMS_MAX_WEIGHTS) {
+            weightGradByPosition(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+            return;
+        }
+        int c = g.c();
+        int k = g.k();
+        int kPad = SgemmDriver.roundUp(k, MR);
+        int cPad = SgemmDriver.roundUp(c, NR);
+        int slots = Winograd2dGradientTiles.slots(g);
+        int blocks = Math.min(g.n(), Parallel.threads() * BLOCKS_PER_THREAD);
+        int blockImages = (g.n() + blocks - 1) / blocks;
+        int nb = Math.min(blockImages, Math.max(1, BLOCK_CHUNK_TILES / (g.outH() / 2 * (g.outW() / 2))));
+        int maxCols = nb * slots;
+        // the transformed gradient M_xi[ko][ci] of block b at sums[b][xi*mwPlane + ko*c + ci]
+        int mwPlane = planeStride(k * c);
+        float[][] sums = WORKSPACE.get().blockSums(blocks, XI * mwPlane);
+        Parallel.forEachTask(blocks, block -> {
+            int first = (int) ((long) g.n() * block / blocks);
+            int end = (int) ((long) g.n() * (block + 1) / blocks);
+            Workspace ws = WORKSPACE.get();
+            // V_xi as NR-column panels (ci) over the depth (tiles), Z_xi as MR-row panels (ko) over the tiles,
+            // padding rows and columns written as zeros
+            int vPlane = planeStride(cPad * maxCols);
+            int zPlane = planeStride(kPad * maxCols);
+            float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
+            float[] z = ws.m = Workspace.grow(ws.m, XI * zPlane);
+            float[] mw = sums[block];
+            for (int b0 = first; b0 < end; b0 += nb) {
+                int b1 = Math.min(end, b0 + nb);
+                int cols = (b1 - b0) * slots;
+                Winograd2dGradientTiles.inputTiles(g, x, xOff, qx, b0, b0, b1, v, vPlane, cols);
+                Winograd2dGradientTiles.gradientTiles(g, dy, dyOff, qdy, b0, b0, b1, z, zPlane, cols);
+                for (int xi = 0; xi < XI; xi++) {
+                    SgemmDriver.gemmRange(0, k, 0, c, cols, panelsA(z, xi * zPlane, cols), panelsB(v, xi * vPlane, cols),
+                            mw, xi * mwPlane, c, b0 > first);
+                }
+            }
+        });
+        Parallel.forRange(k, (k0, k1) -> {
+            for (int b = 1; b < blocks; b++) {
+                addRows(sums[b], sums[0], mwPlane, c, k0, k1);
+            }
+            kernelGradient(sums[0], mwPlane, c, k0, k1, dw, dwOff);
+        });
+    }
+
+    /** Channel pairs k*c up to which {@link #weightGrad} sums by image block (M 16 x 64 KB a block at most). */
+    private static final int BLOCK_SUMS_MAX_WEIGHTS = 128 * 128;
+
+    /**
+     * Tiles per chunk of a block: the chunk's transformed tiles (16 positions of 128 tiles x 64 channels, 512 KB
+     * for x and dy together at 64 channels) stay in the core's L2 for its GEMMs (far placement, 64->64 8x8:
+     * 3.4, 3.6, 4.5 ms at 128, 256, 512 tiles).
+     */
+    private static final int BLOCK_CHUNK_TILES = 128;
+
+    /** Image blocks per thread in {@link #weightGrad} (each with its own M; dynamic hand-out balances them). */
+    private static final int BLOCKS_PER_THREAD = Integer.getInteger("peekaboo.conv.winograd2dBlocksPerThread", 2);
+
+    /** to[xi*plane + ko*c + ci] += from[...] for every position xi and the rows ko in [k0, k1). */
+    private static void addRows(float[] from, float[] to, int plane, int c, int k0, int k1) {
+        for (int xi = 0; xi < XI; xi++) {
+            for (int i = xi * plane + k0 * c, end = xi * plane + k1 * c; i < end; i++) {
+                to[i] += from[i];
+            }
+        }
+    }
+
+    /**
+     * {@link #weightGrad} for layers with many channels: each chunk of images is transformed by all threads
+     * (split by image), then its 16 GEMMs are split over the threads by position xi, adding into one M. The
+     * chunks' GEMMs add up in a fixed order, so the result is the same from run to run.
+     */
+    private static void weightGradByPosition(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         int c = g.c();
         int k = g.k();
