@@ -2,6 +2,7 @@ package peekaboo.backend.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -77,8 +78,14 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body.accept(t)} for every t in [0, tasks); threads take tasks one at a time
-     * from a shared counter (dynamic load balancing). Exceptions propagate.
+     * Runs {@code body.accept(t)} for every t in [0, tasks), balanced between the threads. Each thread has its
+     * own contiguous share of the tasks, as {@link #forRange} would give it, and takes them from the front, one
+     * at a time; a thread done with its share takes the others' remaining tasks from their back ends. Callers
+     * number tasks by image (or by position in a tensor), so a thread mostly works on the same part of every
+     * tensor from op to op and reads what it wrote itself: with one shared counter each task went to whichever
+     * thread came first, and about half of every op's input crossed between the cores, which costs most when the
+     * VM places the two cores on different last-level caches. Bodies must not depend on which thread runs a
+     * task. Exceptions propagate.
      */
     public static void forEachTask(int tasks, IntConsumer body) {
         if (tasks <= 0) {
@@ -91,15 +98,64 @@ public final class Parallel {
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
+        Shares shares = new Shares(tasks, parts);
         run(parts, p -> {
-            for (int t; (t = next.getAndIncrement()) < tasks; ) {
-                if (FAILURE.get() != null) {
-                    return;
+            for (int q = 0; q < parts; q++) {
+                int owner = (p + q) % parts;
+                for (int t; (t = q == 0 ? shares.takeFront(owner) : shares.takeBack(owner)) >= 0; ) {
+                    if (FAILURE.get() != null) {
+                        return;
+                    }
+                    body.accept(t);
                 }
-                body.accept(t);
             }
         });
+    }
+
+    /**
+     * The threads' shares of [0, tasks): share p is [tasks*p/parts, tasks*(p+1)/parts), held as one word
+     * (front << 32 | back) that its owner advances from the front and the others shrink from the back.
+     */
+    private static final class Shares {
+        /** Words a cache line apart, so two threads taking from their own shares do not share a line. */
+        private static final int SPACING = 8;
+        private final AtomicLongArray words;
+
+        Shares(int tasks, int parts) {
+            words = new AtomicLongArray(parts * SPACING);
+            for (int p = 0; p < parts; p++) {
+                long front = (long) tasks * p / parts, back = (long) tasks * (p + 1) / parts;
+                words.set(p * SPACING, front << 32 | back);
+            }
+        }
+
+        /** The next task from the front of share p, or -1 when it is empty. */
+        int takeFront(int p) {
+            while (true) {
+                long w = words.get(p * SPACING);
+                int front = (int) (w >>> 32), back = (int) w;
+                if (front >= back) {
+                    return -1;
+                }
+                if (words.compareAndSet(p * SPACING, w, (long) (front + 1) << 32 | back)) {
+                    return front;
+                }
+            }
+        }
+
+        /** The last task of share p, taken off its back, or -1 when it is empty. */
+        int takeBack(int p) {
+            while (true) {
+                long w = words.get(p * SPACING);
+                int front = (int) (w >>> 32), back = (int) w;
+                if (front >= back) {
+                    return -1;
+                }
+                if (words.compareAndSet(p * SPACING, w, (long) front << 32 | (back - 1))) {
+                    return back - 1;
+                }
+            }
+        }
     }
 
     private static boolean acquire() {

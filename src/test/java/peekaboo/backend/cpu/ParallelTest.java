@@ -56,6 +56,42 @@ class ParallelTest {
         }
     }
 
+    /**
+     * Each thread takes its own contiguous share from the front, in order, and the others' tasks only from
+     * their back ends: so the calling thread's tasks of the first share come in ascending order from 0 with no
+     * gap, and whatever it takes from another share comes in descending order.
+     */
+    @Test
+    void threadsTakeTheirOwnShareFirst() {
+        int tasks = 64 * Parallel.threads();
+        int share = tasks / Parallel.threads();
+        for (int round = 0; round < 50; round++) {
+            Thread caller = Thread.currentThread();
+            java.util.List<Integer> mine = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            AtomicIntegerArray seen = new AtomicIntegerArray(tasks);
+            Parallel.forEachTask(tasks, t -> {
+                seen.incrementAndGet(t);
+                if (Thread.currentThread() == caller) {
+                    mine.add(t);
+                }
+            });
+            for (int i = 0; i < tasks; i++) {
+                assertEquals(1, seen.get(i), "task " + i);
+            }
+            int expected = 0;
+            int i = 0;
+            for (; i < mine.size() && mine.get(i) < share; i++) {
+                assertEquals(expected++, mine.get(i), () -> "the caller's own share in order: " + mine);
+            }
+            for (int j = i; j < mine.size(); j++) {
+                int t = mine.get(j);
+                boolean sameShareAsPrevious = j > i && mine.get(j - 1) / share == t / share;
+                assertTrue(t >= share && (!sameShareAsPrevious || t < mine.get(j - 1)),
+                        () -> "tasks of other shares from their back ends: " + mine);
+            }
+        }
+    }
+
     @Test
     void nestedCallsRunInline() {
         int n = 40;
