@@ -198,18 +198,33 @@ public final class PabKernels {
             float[] pa = st(p).f32, ga = st(g).f32, ma = st(m).f32;
             final float y = (float) ar, keep = (float) (1.0 - ar), t = (float) tau;
             Parallel.forEachTask(chunks, k -> {
+                int i = from(n, chunks, k), end = from(n, chunks, k + 1);
                 long f = 0;
-                for (int i = from(n, chunks, k), end = from(n, chunks, k + 1); i < end; i++) {
-                    float gi = ga[go + i];
-                    float mi = first ? gi + gi * y : ma[mo + i] * keep + gi * y;
-                    ma[mo + i] = mi;
-                    float pi = pa[po + i];
-                    if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
-                        pa[po + i] = -pi;
-                        c[co + i]++;
-                        f++;
+                if (Sgemm.SIMD) {
+                    // the same float32 operations in lanes; a vector with a lane to flip flips it below (flips are
+                    // rare: a branch per weight, taken at random, cost 1.6 ms of ResNet-20's step, 6 ns a weight)
+                    FloatVector vy = FloatVector.broadcast(F, y), vkeep = FloatVector.broadcast(F, keep);
+                    for (int bound = i + F.loopBound(end - i); i < bound; i += F.length()) {
+                        FloatVector gv = FloatVector.fromArray(F, ga, go + i);
+                        FloatVector mv = first ? gv.add(gv.mul(vy)) : FloatVector.fromArray(F, ma, mo + i).mul(vkeep).add(gv.mul(vy));
+                        mv.intoArray(ma, mo + i);
+                        FloatVector pv = FloatVector.fromArray(F, pa, po + i);
+                        var positive = mv.compare(VectorOperators.GT, 0f).and(pv.compare(VectorOperators.GT, 0f));
+                        var negative = mv.compare(VectorOperators.LT, 0f).and(pv.compare(VectorOperators.LT, 0f));
+                        // sign 0 on both sides: m = +-0 and p = +-0 or NaN
+                        var neither = mv.compare(VectorOperators.EQ, 0f)
+                                .andNot(pv.compare(VectorOperators.GT, 0f).or(pv.compare(VectorOperators.LT, 0f)));
+                        if (mv.abs().compare(VectorOperators.GE, t).and(positive.or(negative).or(neither)).anyTrue()) {
+                            f += flipLanes(pa, po, ma, mo, c, co, i, i + F.length(), t);
+                        }
                     }
                 }
+                int tail = i;
+                for (; i < end; i++) {
+                    float gi = ga[go + i];
+                    ma[mo + i] = first ? gi + gi * y : ma[mo + i] * keep + gi * y;
+                }
+                f += flipLanes(pa, po, ma, mo, c, co, tail, end, t);
                 flips[k] = f;
             });
         } else if (p.dtype() == DType.F64) {
@@ -236,6 +251,20 @@ public final class PabKernels {
         long total = 0;
         for (long f : flips) total += f;
         return total;
+    }
+
+    /** Flips p[i] where |m[i]| >= t and m[i], p[i] have one sign, for i in [i0, i1), m already updated; the flips. */
+    private static long flipLanes(float[] pa, int po, float[] ma, int mo, long[] c, int co, int i0, int i1, float t) {
+        long f = 0;
+        for (int i = i0; i < i1; i++) {
+            float mi = ma[mo + i], pi = pa[po + i];
+            if (Math.abs(mi) >= t && sign(mi) == sign(pi)) {
+                pa[po + i] = -pi;
+                c[co + i]++;
+                f++;
+            }
+        }
+        return f;
     }
 
     /** sign with sign(+-0) = 0 (and sign(NaN) = 0, which never matters: |NaN| >= tau is false). */
