@@ -28,8 +28,8 @@ final class BatchNormKernels {
                 for (int ch = 0; ch < c; ch++) {
                     // every block shifts by the same pilot, the channel's first value
                     float pilot = xv[x.offset() + ch * inner];
-                    double[] sums = BatchNormF32.shiftedMoments(xv, x.offset() + (b0 * c + ch) * inner, nb, c * inner, inner,
-                            pilot);
+                    double[] sums = BatchNormF32.shiftedMoments(xv, x.offset() + (b0 * c + ch) * inner, nb, c * inner,
+                            inner, pilot);
                     s1[b * c + ch] = sums[0];
                     s2[b * c + ch] = sums[1];
                 }
@@ -84,8 +84,8 @@ final class BatchNormKernels {
                 for (int ch = 0; ch < c; ch++) {
                     int at = (b0 * c + ch) * inner;
                     float a = relu ? (float) alpha[ch] : 0, b = relu ? (float) beta[ch] : 0;
-                    double[] sums = BatchNormF32.gradientMoments(xv, x.offset() + at, gv, gy.offset() + at, relu, a, b, nb,
-                            c * inner, inner, ms.get(mean.offset() + ch));
+                    double[] sums = BatchNormF32.gradientMoments(xv, x.offset() + at, gv, gy.offset() + at, relu, a, b,
+                            nb, c * inner, inner, ms.get(mean.offset() + ch));
                     sumG[blk * c + ch] = sums[0];
                     dot[blk * c + ch] = sums[1];
                 }
@@ -110,8 +110,9 @@ final class BatchNormKernels {
                 for (int ch = 0; ch < c; ch++) {
                     int at = (b0 * c + ch) * inner;
                     float a = relu ? (float) alpha[ch] : 0, b = relu ? (float) beta[ch] : 0;
-                    BatchNormF32.inputGradient(xv, x.offset() + at, gv, gy.offset() + at, relu, a, b, out, gx.offset() + at, nb,
-                            c * inner, inner, meanG[ch], (float) ms.get(mean.offset() + ch), k[ch], scale[ch]);
+                    BatchNormF32.inputGradient(xv, x.offset() + at, gv, gy.offset() + at, relu, a, b, out,
+                            gx.offset() + at, nb, c * inner, inner, meanG[ch], (float) ms.get(mean.offset() + ch), k[ch],
+                            scale[ch]);
                 }
             });
             return;

@@ -248,8 +248,8 @@ final class Conv2dWinograd2d {
                 Winograd2dGradientTiles.inputTiles(g, x, xOff, qx, b0, b0, b1, v, vPlane, cols);
                 Winograd2dGradientTiles.gradientTiles(g, dy, dyOff, qdy, b0, b0, b1, z, zPlane, cols);
                 for (int xi = 0; xi < XI; xi++) {
-                    SgemmDriver.gemmRange(0, k, 0, c, cols, panelsA(z, xi * zPlane, cols), panelsB(v, xi * vPlane, cols),
-                            mw, xi * mwPlane, c, b0 > first);
+                    SgemmDriver.gemmRange(0, k, 0, c, cols, panelsA(z, xi * zPlane, cols),
+                            panelsB(v, xi * vPlane, cols), mw, xi * mwPlane, c, b0 > first);
                 }
             }
         });
@@ -288,8 +288,8 @@ final class Conv2dWinograd2d {
      * (split by image), then its 16 GEMMs are split over the threads by position xi, adding into one M. The
      * chunks' GEMMs add up in a fixed order, so the result is the same from run to run.
      */
-    private static void weightGradByPosition(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
-            PabKernels.Quantizing qdy, float[] dw, int dwOff) {
+    private static void weightGradByPosition(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy,
+            int dyOff, PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         int c = g.c();
         int k = g.k();
         int kPad = SgemmDriver.roundUp(k, MR);

@@ -206,7 +206,8 @@ public final class PabKernels {
                     FloatVector vy = FloatVector.broadcast(F, y), vkeep = FloatVector.broadcast(F, keep);
                     for (int bound = i + F.loopBound(end - i); i < bound; i += F.length()) {
                         FloatVector gv = FloatVector.fromArray(F, ga, go + i);
-                        FloatVector mv = first ? gv.add(gv.mul(vy)) : FloatVector.fromArray(F, ma, mo + i).mul(vkeep).add(gv.mul(vy));
+                        FloatVector mv = first ? gv.add(gv.mul(vy))
+                                : FloatVector.fromArray(F, ma, mo + i).mul(vkeep).add(gv.mul(vy));
                         mv.intoArray(ma, mo + i);
                         FloatVector pv = FloatVector.fromArray(F, pa, po + i);
                         var positive = mv.compare(VectorOperators.GT, 0f).and(pv.compare(VectorOperators.GT, 0f));

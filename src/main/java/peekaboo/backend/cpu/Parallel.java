@@ -102,7 +102,7 @@ public final class Parallel {
         run(parts, p -> {
             for (int q = 0; q < parts; q++) {
                 int owner = (p + q) % parts;
-                for (int t; (t = q == 0 ? shares.takeFront(owner) : shares.takeBack(owner)) >= 0; ) {
+                for (int t; (t = shares.take(owner, q == 0)) >= 0; ) {
                     if (FAILURE.get() != null) {
                         return;
                     }
@@ -129,30 +129,17 @@ public final class Parallel {
             }
         }
 
-        /** The next task from the front of share p, or -1 when it is empty. */
-        int takeFront(int p) {
+        /** The next task of share p, from its front (its owner) or off its back (another thread); -1 when empty. */
+        int take(int p, boolean fromFront) {
             while (true) {
                 long w = words.get(p * SPACING);
                 int front = (int) (w >>> 32), back = (int) w;
                 if (front >= back) {
                     return -1;
                 }
-                if (words.compareAndSet(p * SPACING, w, (long) (front + 1) << 32 | back)) {
-                    return front;
-                }
-            }
-        }
-
-        /** The last task of share p, taken off its back, or -1 when it is empty. */
-        int takeBack(int p) {
-            while (true) {
-                long w = words.get(p * SPACING);
-                int front = (int) (w >>> 32), back = (int) w;
-                if (front >= back) {
-                    return -1;
-                }
-                if (words.compareAndSet(p * SPACING, w, (long) front << 32 | (back - 1))) {
-                    return back - 1;
+                long next = fromFront ? (long) (front + 1) << 32 | back : (long) front << 32 | (back - 1);
+                if (words.compareAndSet(p * SPACING, w, next)) {
+                    return fromFront ? front : back - 1;
                 }
             }
         }
