@@ -3,6 +3,7 @@ package peekaboo.backend.cpu;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
 
+import java.util.Arrays;
 import peekaboo.backend.ConvShape;
 
 /**
@@ -117,7 +118,7 @@ final class Conv2dWinograd2d {
 
         float[][] blockSums(int blocks, int size) {
             if (sums.length < blocks) {
-                sums = java.util.Arrays.copyOf(sums, blocks);
+                sums = Arrays.copyOf(sums, blocks);
             }
             for (int b = 0; b < blocks; b++) {
                 if (sums[b] == null || sums[b].length < size) {

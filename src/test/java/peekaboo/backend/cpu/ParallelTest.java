@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -67,7 +70,7 @@ class ParallelTest {
         int share = tasks / Parallel.threads();
         for (int round = 0; round < 50; round++) {
             Thread caller = Thread.currentThread();
-            java.util.List<Integer> mine = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<Integer> mine = Collections.synchronizedList(new ArrayList<>());
             AtomicIntegerArray seen = new AtomicIntegerArray(tasks);
             Parallel.forEachTask(tasks, t -> {
                 seen.incrementAndGet(t);
