@@ -1,6 +1,7 @@
 package peekaboo.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -74,6 +75,17 @@ class SgemmProperties {
             assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(parallel[i]), "packed gemm, entry " + i);
             assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(single[i]), "gemmRange, entry " + i);
         }
+    }
+
+    /** Square products split their rows (nothing shared between the threads), wide ones and pre-packed op(A) columns. */
+    @Test
+    void threadsSplitRowsUnlessTheProductIsWide() {
+        assertFalse(SgemmDriver.splitsColumns(512, 512, false));
+        assertFalse(SgemmDriver.splitsColumns(512, 1024, false));
+        assertTrue(SgemmDriver.splitsColumns(512, 1025, false));
+        assertEquals(Parallel.threads() > 1, SgemmDriver.splitsColumns(8, 16, false)); // one row panel
+        assertTrue(SgemmDriver.splitsColumns(512, 512, true));
+        assertFalse(SgemmDriver.splitsColumns(513, 512, true));
     }
 
     @Test
