@@ -9,7 +9,9 @@
 #             reference's two-branch PSG in PyTorch (random 30% masks there: timing is the same)
 #                                                                   target: ours >= 2.5x PyTorch, and
 #                                                                   ours >= our dense ResNet-20 step,
-#                                                                   run in the same rounds as ours
+#                                                                   run in the same rounds as ours, and
+#                                                                   again with the two steps taken in
+#                                                                   turn in one process
 #   memory    peak resident memory of a real ResNet-20 batch-128 run (ImageFolder CIFAR-10 JPEGs,
 #             2 loader workers, N steps, then the test pass)        target: ours <= 1.5x PyTorch
 #   data      our loader alone (CIFAR-10 JPEGs, training transform, 2 workers) against our fastest
@@ -126,9 +128,12 @@ median_of() { sed -n 's/.*median \([0-9.]*\) images\/s.*/\1/p' "$1" | tail -n 1;
 jit_of() { sed -n 's/^JIT compiling during .*: \([0-9]*\) ms of compiler-thread time (\([0-9.]*%\) .*/JIT compiling \1 ms, \2 of the timed time/p' "$1"; }
 best_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
 # The median images/s of every timed step in the logs given (all rounds of one side).
-pooled_median_of() {
-  sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) exit; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
+pooled_median_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | median_of_lines; }
+# The same for the other step of `pab bench --alternate-dense` (its dense twin), and its fastest step.
+pooled_median_other_of() { sed -n 's/^other step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | median_of_lines; }
+best_other_of() { sed -n 's/^other step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
+median_of_lines() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
 }
 
 echo "== building (./pab builds the jar; bench/src LoaderTimer with javac)"
@@ -241,6 +246,20 @@ if want pab; then
     "$dense" "our dense step" ">=" 1.0 "${case_load[pab]}" "${ours_best[pab]}" "$(best_of "${companion_logs[@]}")" "" \
     "$(span "${ours_trips[@]}")"
   companion_args=()
+  # The same two steps taken in turn in one process (`pab bench --alternate-dense`), so that both see the same
+  # machine: separate runs of one step drift by 10-20% within minutes here (README, what moved in session 14).
+  alt_logs=() alt_trips=()
+  for round in $(seq 1 "$rounds"); do
+    rt=$(round_trip)
+    alt_trips+=("$rt")
+    run_logged "$logs/pab-in-turn.ours.$round.log" ./pab bench --arch PsgResNet20 --bs 128 --optimizer BOP --pruner SynFlow \
+      --prune-ratio 0.3 --prune-iters "$prune_iters" "${psg_flags[@]}" --alternate-dense --steps "$steps" --warmup "$warmup"
+    alt_logs+=("$logs/pab-in-turn.ours.$round.log")
+    echo "   ours, steps in turn: $(tail -n 2 "$logs/pab-in-turn.ours.$round.log" | head -n 1) (round $round of $rounds; core round trip $rt ns)"
+  done
+  add_row pab-vs-dense-in-turn "PaB PsgResNet20 step vs our dense ResNet-20 step, steps taken in turn in one process, batch 128" \
+    "images/s" "$(pooled_median_of "${alt_logs[@]}")" "$(pooled_median_other_of "${alt_logs[@]}")" "our dense step" ">=" 1.0 \
+    "${case_load[pab]}" "$(best_of "${alt_logs[@]}")" "$(best_other_of "${alt_logs[@]}")" "" "$(span "${alt_trips[@]}")"
 fi
 
 # measure_mem LOG CMD...: runs CMD; sets mem_max (kB: the largest process's peak RSS, what /usr/bin/time -v

@@ -29,6 +29,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE}; the JIT goes on compiling for ~100 steps, so steady-state figures want --warmup 100)") int warmup;
     @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--alternate-dense", description = "also time the Psg architecture's dense twin (its name without Psg, "
+            + "SGD, unpruned) in the same process, the two steps taken in turn, and print the ratio") boolean alternateDense;
 
     @Override
     public Integer call() {
@@ -41,7 +43,24 @@ final class BenchCommand implements Callable<Integer> {
                 bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, prune, 0, 1, 256,
                 psg.settings(),
                 seed, 0, Path.of("results"), "bench", null, false, null, -1, 0, false);
-        double ips = StepBenchmark.run(s, classes, warmup, steps, System.out);
+        if (alternateDense && !arch.startsWith("Psg")) {
+            throw new IllegalArgumentException("--alternate-dense times a Psg architecture against its dense twin; --arch "
+                    + arch + " is not one (use PsgResNet20, PsgVGG11, ...)");
+        }
+        double ips;
+        if (alternateDense) {
+            String twin = arch.substring("Psg".length());
+            TrainSettings dense = new TrainSettings(twin, s.initMethod(), s.dataset(), null, classes, "SGD", 0.1, 0.9, 5e-4,
+                    false, new int[0], bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, null, 0, 1, 256, psg.settings(), seed, 0,
+                    Path.of("results"), "bench", null, false, null, -1, 0, false);
+            double[] both = StepBenchmark.runAlternating(s, dense, classes, warmup, steps, System.out);
+            ips = both[0];
+            System.out.printf("dense twin %s batch %d, SGD on %s (%d threads), steps taken in turn with %s's: median %.1f images/s"
+                    + " over %d steps (%s / %s = %.3f)%n", twin, bs, Backends.getDefault().name(),
+                    peekaboo.backend.cpu.Parallel.threads(), arch, both[1], steps, arch, twin, both[0] / both[1]);
+        } else {
+            ips = StepBenchmark.run(s, classes, warmup, steps, System.out);
+        }
         System.out.printf("%s batch %d, %s%s on %s (%d threads): median %.1f images/s over %d steps%n", arch, bs, optimizer,
                 prune != null ? ", " + pruner + " " + pruneRatio : "", Backends.getDefault().name(), peekaboo.backend.cpu.Parallel.threads(), ips, steps);
         return 0;

@@ -22,6 +22,28 @@ class BenchCommandTest {
                 r[1]);
     }
 
+    /** --alternate-dense: both steps in turn, the twin's median and the ratio, the Psg step's line last. */
+    @Test
+    void alternatesAPsgStepWithItsDenseTwin() {
+        String[] r = PruneCommandTest.run("bench", "--arch", "PsgResNet20", "--bs", "2", "--steps", "3", "--warmup", "1",
+                "--alternate-dense");
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].strip().split("\\R");
+        assertEquals(3, Arrays.stream(lines).filter(l -> l.matches("^step [0-9]+: [0-9.]+ s, [0-9.]+ images/s$")).count(), r[1]);
+        assertEquals(3, Arrays.stream(lines).filter(l -> l.matches("^other step [0-9]+: [0-9.]+ s, [0-9.]+ images/s$")).count(), r[1]);
+        assertTrue(lines[lines.length - 2].matches("dense twin ResNet20 batch 2, SGD on cpu \\([0-9]+ threads\\), steps taken in turn"
+                + " with PsgResNet20's: median [0-9.]+ images/s over 3 steps \\(PsgResNet20 / ResNet20 = [0-9.]+\\)"), r[1]);
+        assertTrue(lines[lines.length - 1].matches("PsgResNet20 batch 2, SGD on cpu \\([0-9]+ threads\\): median [0-9.]+ images/s over 3 steps"),
+                r[1]);
+    }
+
+    @Test
+    void rejectsAlternatingADenseArchitectureInOneSentence() {
+        String[] r = PruneCommandTest.run("bench", "--arch", "ResNet20", "--alternate-dense");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--alternate-dense times a Psg architecture against its dense twin"), r[2]);
+    }
+
     @Test
     void rejectsANegativeWarmupInOneSentence() {
         String[] r = PruneCommandTest.run("bench", "--arch", "ResNet20", "--warmup", "-1");
