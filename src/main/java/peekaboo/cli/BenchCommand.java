@@ -36,24 +36,18 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (bs < 1 || steps < 1 || warmup < 0) throw new IllegalArgumentException("--bs and --steps must be at least 1 and --warmup at least 0");
         if (!optimizer.equals("SGD") && !optimizer.equals("BOP")) throw new IllegalArgumentException("--optimizer must be SGD or BOP, got '" + optimizer + "'");
-        TrainCommand.selectDevice(device, null, null);
-        PruneOptions prune = pruner == null ? null : new PruneOptions(PrunerKind.parse(pruner), pruneRatio, pruneIters,
-                PruneOptions.Schedule.EXPONENTIAL, PruneOptions.Scope.GLOBAL, -1, false);
-        TrainSettings s = new TrainSettings(arch, "kaiming_normal", "synthetic", null, classes, optimizer, 0.1, 0.9, 5e-4, false, new int[0],
-                bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, prune, 0, 1, 256,
-                psg.settings(),
-                seed, 0, Path.of("results"), "bench", null, false, null, -1, 0, false);
         if (alternateDense && !arch.startsWith("Psg")) {
             throw new IllegalArgumentException("--alternate-dense times a Psg architecture against its dense twin; --arch "
                     + arch + " is not one (use PsgResNet20, PsgVGG11, ...)");
         }
+        TrainCommand.selectDevice(device, null, null);
+        PruneOptions prune = pruner == null ? null : new PruneOptions(PrunerKind.parse(pruner), pruneRatio, pruneIters,
+                PruneOptions.Schedule.EXPONENTIAL, PruneOptions.Scope.GLOBAL, -1, false);
+        TrainSettings s = settings(arch, optimizer, prune);
         double ips;
         if (alternateDense) {
             String twin = arch.substring("Psg".length());
-            TrainSettings dense = new TrainSettings(twin, s.initMethod(), s.dataset(), null, classes, "SGD", 0.1, 0.9, 5e-4,
-                    false, new int[0], bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, null, 0, 1, 256, psg.settings(), seed, 0,
-                    Path.of("results"), "bench", null, false, null, -1, 0, false);
-            double[] both = StepBenchmark.runAlternating(s, dense, classes, warmup, steps, System.out);
+            double[] both = StepBenchmark.runAlternating(s, settings(twin, "SGD", null), classes, warmup, steps, System.out);
             ips = both[0];
             System.out.printf("dense twin %s batch %d, SGD on %s (%d threads), steps taken in turn with %s's: median %.1f images/s"
                     + " over %d steps (%s / %s = %.3f)%n", twin, bs, Backends.getDefault().name(),
@@ -64,5 +58,12 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("%s batch %d, %s%s on %s (%d threads): median %.1f images/s over %d steps%n", arch, bs, optimizer,
                 prune != null ? ", " + pruner + " " + pruneRatio : "", Backends.getDefault().name(), peekaboo.backend.cpu.Parallel.threads(), ips, steps);
         return 0;
+    }
+
+    /** A benchmark's settings: SGD at lr 0.1, momentum 0.9, weight decay 5e-4, Bop at ar 1e-3 and tau 1e-6, synthetic data. */
+    private TrainSettings settings(String architecture, String optimiser, PruneOptions prune) {
+        return new TrainSettings(architecture, "kaiming_normal", "synthetic", null, classes, optimiser, 0.1, 0.9, 5e-4, false,
+                new int[0], bs, 100, 1, 0, 1e-3, 1e-6, 100, 0.1, prune, 0, 1, 256, psg.settings(), seed, 0, Path.of("results"),
+                "bench", null, false, null, -1, 0, false);
     }
 }
