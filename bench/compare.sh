@@ -126,12 +126,14 @@ run_logged() {
 median_of() { sed -n 's/.*median \([0-9.]*\) images\/s.*/\1/p' "$1" | tail -n 1; }
 # The JIT's share of the timed steps of one of our runs, as `pab bench` prints it.
 jit_of() { sed -n 's/^JIT compiling during .*: \([0-9]*\) ms of compiler-thread time (\([0-9.]*%\) .*/JIT compiling \1 ms, \2 of the timed time/p' "$1"; }
-best_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
+# The images/s of every timed step in the logs given: PREFIX "step" (`pab bench`'s steps, bench/torch/step.py's) or
+# "other step" (the dense twin of `pab bench --alternate-dense`).
+step_ips() { local prefix=$1; shift; sed -n "s/^$prefix [0-9]*: [0-9.]* s, \\([0-9.]*\\) images\\/s\$/\\1/p" "$@"; }
+best_of() { step_ips step "$@" | sort -g | tail -n 1; }
+best_other_of() { step_ips "other step" "$@" | sort -g | tail -n 1; }
 # The median images/s of every timed step in the logs given (all rounds of one side).
-pooled_median_of() { sed -n 's/^step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | median_of_lines; }
-# The same for the other step of `pab bench --alternate-dense` (its dense twin), and its fastest step.
-pooled_median_other_of() { sed -n 's/^other step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | median_of_lines; }
-best_other_of() { sed -n 's/^other step [0-9]*: [0-9.]* s, \([0-9.]*\) images\/s$/\1/p' "$@" | sort -g | tail -n 1; }
+pooled_median_of() { step_ips step "$@" | median_of_lines; }
+pooled_median_other_of() { step_ips "other step" "$@" | median_of_lines; }
 median_of_lines() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
 }

@@ -1,5 +1,6 @@
 package peekaboo.backend.cpu;
 
+import java.util.function.IntConsumer;
 import peekaboo.tensor.DType;
 import peekaboo.tensor.Tensor;
 
@@ -23,7 +24,7 @@ final class BatchNormKernels {
             float[] xv = xs.floats();
             int blocks = imageBlocks(n);
             double[] s1 = new double[blocks * c], s2 = new double[blocks * c];
-            forBlocks(blocks, (long) c * n * inner, b -> {
+            tasks(blocks, (long) c * n * inner, b -> {
                 int b0 = firstImage(n, blocks, b), nb = firstImage(n, blocks, b + 1) - b0;
                 for (int ch = 0; ch < c; ch++) {
                     // every block shifts by the same pilot, the channel's first value
@@ -46,7 +47,7 @@ final class BatchNormKernels {
             }
             return;
         }
-        channels(c, (long) n * inner, ch -> {
+        tasks(c, (long) c * n * inner, ch -> {
             double s = 0;
             for (int i = 0; i < n; i++) s += sum(xs, x.offset() + (i * c + ch) * inner, inner, 0);
             double mu = s / count;
@@ -79,7 +80,7 @@ final class BatchNormKernels {
             long work = (long) c * n * inner;
             // pass 1: sum(g) and sum((x - mu) g) of each channel over each block's images
             double[] sumG = new double[blocks * c], dot = new double[blocks * c];
-            forBlocks(blocks, work, blk -> {
+            tasks(blocks, work, blk -> {
                 int b0 = firstImage(n, blocks, blk), nb = firstImage(n, blocks, blk + 1) - b0;
                 for (int ch = 0; ch < c; ch++) {
                     int at = (b0 * c + ch) * inner;
@@ -105,7 +106,7 @@ final class BatchNormKernels {
                 scale[ch] = (float) (istd * w);
             }
             // pass 2: the input gradient of each block's images
-            forBlocks(blocks, work, blk -> {
+            tasks(blocks, work, blk -> {
                 int b0 = firstImage(n, blocks, blk), nb = firstImage(n, blocks, blk + 1) - b0;
                 for (int ch = 0; ch < c; ch++) {
                     int at = (b0 * c + ch) * inner;
@@ -117,7 +118,7 @@ final class BatchNormKernels {
             });
             return;
         }
-        channels(c, 2L * n * inner, ch -> {
+        tasks(c, 2L * c * n * inner, ch -> {
             double mu = ms.get(mean.offset() + ch), istd = is.get(invstd.offset() + ch);
             double w = ws == null ? 1 : ws.get(weight.offset() + ch);
             double sumG = 0, dot = 0;
@@ -231,19 +232,12 @@ final class BatchNormKernels {
         return (int) ((long) n * b / blocks);
     }
 
-    private static void forBlocks(int blocks, long work, java.util.function.IntConsumer body) {
-        if (work < CpuBackend.PARALLEL_GRAIN || blocks < 2) {
-            for (int b = 0; b < blocks; b++) body.accept(b);
+    /** body(t) for t in [0, tasks) (blocks or channels): on the calling thread below the parallel grain of work. */
+    private static void tasks(int tasks, long work, IntConsumer body) {
+        if (work < CpuBackend.PARALLEL_GRAIN || tasks < 2) {
+            for (int t = 0; t < tasks; t++) body.accept(t);
         } else {
-            Parallel.forEachTask(blocks, body);
-        }
-    }
-
-    private static void channels(int c, long workPerChannel, java.util.function.IntConsumer body) {
-        if (c * workPerChannel < CpuBackend.PARALLEL_GRAIN || c < 2) {
-            for (int ch = 0; ch < c; ch++) body.accept(ch);
-        } else {
-            Parallel.forEachTask(c, body);
+            Parallel.forEachTask(tasks, body);
         }
     }
 }
