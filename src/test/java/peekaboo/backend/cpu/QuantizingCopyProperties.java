@@ -7,11 +7,13 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import peekaboo.backend.Quantization;
+import peekaboo.tensor.Tensor;
 
 /**
- * The quantising copy (vector loops: clamps by compare and select, and the zero kept only where it is not
- * exact by itself) against spec section 4's scalar quantiser, bit for bit (any NaN equals any NaN): zeros
- * of both signs, NaN, infinities, subnormals, and scales from subnormal to infinite.
+ * The quantising copy (vector loops: clamps by integer max and min on the bits with the NaNs put back, or by
+ * compare and select where the zero is not exact by itself) against spec section 4's scalar quantiser, bit for
+ * bit (any NaN equals any NaN): zeros of both signs, NaN, infinities, subnormals, and scales from subnormal to
+ * infinite. Also the per-sample max |x| PSG scales by (integer maxima of the bits of |x|) against Math.max.
  */
 class QuantizingCopyProperties {
     private static final float[] SCALES = {1e-38f, 1e-30f, 3e-5f, 0.01f, 1f, 1.5f, 77.7f, 1e20f, 1e37f, 3e38f,
@@ -41,6 +43,28 @@ class QuantizingCopyProperties {
             }
             boolean same = Float.floatToRawIntBits(want) == Float.floatToRawIntBits(out[i]) || Float.isNaN(want) && Float.isNaN(out[i]);
             assertTrue(same, "Q(" + v + ") with max " + max + ", " + bits + " bits, signed " + signed + ": want " + want + ", got " + out[i]);
+        }
+    }
+
+    @Property(tries = 80, seed = "67")
+    void sampleMaximaEqualMathMax(@ForAll @IntRange(min = 1, max = 5) int samples, @ForAll @IntRange(min = 1, max = 200) int per,
+            @ForAll @IntRange(min = 0, max = 3) int special, @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[samples * per];
+        for (int i = 0; i < x.length; i++) {
+            double u = rnd.nextDouble();
+            // special 0: finite values only; 1: with infinities; 2: with NaNs; 3: with both
+            x[i] = (special & 2) != 0 && u < 0.01 ? Float.NaN : (special & 1) != 0 && u < 0.02
+                    ? (rnd.nextBoolean() ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY)
+                    : u < 0.1 ? (rnd.nextBoolean() ? 0f : -0f) : u < 0.15 ? -Float.MIN_VALUE
+                    : (float) (rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-140, 120)));
+        }
+        float[] got = PabKernels.sampleMaxAbs(Tensor.of(x, samples, per));
+        for (int s = 0; s < samples; s++) {
+            float want = 0;
+            for (int i = 0; i < per; i++) want = Math.max(want, Math.abs(x[s * per + i]));
+            boolean same = Float.floatToRawIntBits(want) == Float.floatToRawIntBits(got[s]) || Float.isNaN(want) && Float.isNaN(got[s]);
+            assertTrue(same, "sample " + s + " of " + per + " values: want " + want + ", got " + got[s]);
         }
     }
 }
