@@ -56,9 +56,15 @@ final class Conv2dWinograd2d {
      * 2 threads: ResNet-18's 128->128 16x16, batch 32, 9.4-10.4 against 12.6-13.1 ms; its 64->64 32x32
      * 11.5-12.0 against 13.5-14.2 ms; 64->64 16x16 at batch 128 10.8 against 13.2 ms; 48 channels 8.8 against
      * 9.2 ms), and lost with fewer (ResNet-20's 32->32 16x16 5.2 against 4.3 ms, 16->16 32x32 13.9 against
-     * 4.9 ms: the transforms move 4x the input through memory for few multiply-adds a value).
+     * 4.9 ms: the transforms move 4x the input through memory for few multiply-adds a value). That was on Zen 4
+     * (64 from session 13 to 14; 32 was tried there in the step: dense +2.1%, PaB -3.1%). On Zen 5, whose two
+     * 512-bit FMA pipes run the GEMMs twice as fast, and with the transforms' buffers kept from call to call
+     * (session 15), 32->32 16x16 takes 1.70 against 2.60 ms (1.83 against 2.67 quantised; ConvLayersTimer-style
+     * medians of 60 calls, 2 threads), and the step alternating separate JVMs 4 times: dense 1038-1065 ->
+     * 1104-1137 images/s, PaB 1033-1075 -> 1026-1119 (before the buffers were kept). 16 channels still lose
+     * (16->16 32x32: 5.75 against 2.72 ms: the channels fill half of the GEMM panels).
      */
-    private static final int WIDE_MAP_MIN_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dWideMapChannels", 64);
+    private static final int WIDE_MAP_MIN_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dWideMapChannels", 32);
 
     /** Tiles per chunk of images (the GEMMs' width in the forward, their depth in the weight gradient). */
     private static final int CHUNK_TILES = Integer.getInteger("peekaboo.conv.winograd2dTiles", 512);

@@ -216,7 +216,10 @@ class ConvProperties {
         checkF32(g, seed, 0);
     }
 
-    /** Wider maps with 64 channels or more take F(2x2, 3x3) for the weight gradient only. */
+    /**
+     * Wider maps with 32 channels or more take F(2x2, 3x3) for the weight gradient only; the shapes change from
+     * try to try, so the transforms' kept buffers are zeroed again for each new shape.
+     */
     @Property(tries = 8, seed = "57")
     void winograd2dWideMapsFloat32MatchesReference(@ForAll("winograd2dWideShapes") ConvShape g, @ForAll long seed) {
         assertTrue(Conv2dWinograd2d.supportsWeightGrad(g) && !Conv2dWinograd2d.supports(g),
@@ -240,7 +243,7 @@ class ConvProperties {
 
     @Provide
     Arbitrary<ConvShape> winograd2dWideShapes() {
-        return sameConvs3x3(3, 64, 70, 6, 5, 16);
+        return sameConvs3x3(3, 32, 70, 6, 5, 16);
     }
 
     @Provide
