@@ -25,17 +25,16 @@ final class Winograd2dGradientTiles {
      * The calling thread's buffers, kept from call to call: a call transforms a chunk of one or two images, and
      * allocating them each time zeroed ~140 KB per chunk (2 threads, medians of 60 calls, Zen 5: ResNet-20's
      * 32->32 16x16 weight gradient 2.00 -> 1.70 ms, quantised 2.25 -> 1.83; 64->64 8x8 1.30 -> 1.22, quantised
-     * 1.36 -> 1.26). The zero parts (the border and padding channels of the
-     * channel-last image, the padding channels and extra tile slots of e) are never written, so a buffer stays
-     * valid while the layer's shape does; another shape zeroes it again.
+     * 1.36 -> 1.26). The zero parts (the border and padding channels of the channel-last image, the padding
+     * channels and extra tile slots of e) are never written, so a buffer stays valid while the layer's shape
+     * does; another shape zeroes it again.
      */
     private static final class Workspace {
         float[] quantized = new float[0];
-        float[] image = new float[0];
-        float[] e = new float[0];
-        int[] pixel = new int[0];
-        long imageShape = -1;
-        long eShape = -1;
+        /** The zero-bordered channel-last image of inputTiles, for one shape (c, h, w). */
+        final ShapedBuffer image = new ShapedBuffer();
+        /** The tile buffer e of gradientTiles, zero where never written, for one shape (k, oh, ow). */
+        final ShapedBuffer e = new ShapedBuffer();
 
         /** A float buffer of at least n values, contents undefined. */
         float[] quantized(int n) {
@@ -44,32 +43,27 @@ final class Winograd2dGradientTiles {
             }
             return quantized;
         }
+    }
 
-        /** The zero-bordered channel-last image buffer for images of this shape (c, h, w). */
-        float[] image(int n, long shape) {
-            if (image.length < n) {
-                image = new float[n];
-            } else if (shape != imageShape) {
-                java.util.Arrays.fill(image, 0, n, 0f);
-            }
-            imageShape = shape;
-            return image;
-        }
+    /** A buffer whose never-written parts must be zero: zeroed again when the shape it is used for changes. */
+    private static final class ShapedBuffer {
+        private float[] data = new float[0];
+        private long shape = -1;
 
-        /** The tile buffer e of gradientTiles, zero where never written, for this shape (k, oh, ow). */
-        float[] e(int n, long shape) {
-            if (e.length < n) {
-                e = new float[n];
-            } else if (shape != eShape) {
-                java.util.Arrays.fill(e, 0, n, 0f);
+        float[] get(int n, long forShape) {
+            if (data.length < n) {
+                data = new float[n];
+            } else if (forShape != shape) {
+                java.util.Arrays.fill(data, 0, n, 0f);
             }
-            eShape = shape;
-            return e;
+            shape = forShape;
+            return data;
         }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+    /** One key for three dimensions (each below 2^20). */
     private static long shape(int a, int b, int c) {
         return ((long) a << 40) | ((long) b << 20) | c;
     }
@@ -92,7 +86,7 @@ final class Winograd2dGradientTiles {
         int slots = slots(g);
         Workspace ws = WORKSPACE.get();
         float[] quantized = q == null ? null : ws.quantized(c * hw);
-        float[] t = ws.image((h + 2) * wp * cPad, shape(c, h, w)); // channel-last, zero border and zero channels
+        float[] t = ws.image.get((h + 2) * wp * cPad, shape(c, h, w)); // channel-last, zero border and zero channels
         for (int b = b0; b < b1; b++) {
             // image b: read in place, or Q(x) copied out whole first (the quantiser runs in vectors)
             float[] from = q == null ? x : quantized;
@@ -191,7 +185,7 @@ final class Winograd2dGradientTiles {
         float[] quantized = q == null ? null : ws.quantized(k * p2);
         // e, a vector of TILES_PER_VECTOR tiles x MR channels per (tile group, position in the tile, channel group):
         // tile t, position pos, channel ko at ((t / TPV * 4 + pos) * groups + ko / MR) * VL + (t % TPV) * MR + ko % MR
-        float[] e = ws.e(slots * 4 * kPad, shape(k, oh, ow));
+        float[] e = ws.e.get(slots * 4 * kPad, shape(k, oh, ow));
         int[] pixel = new int[p2]; // where each pixel of channel 0 goes
         for (int py = 0; py < oh; py++) {
             for (int px = 0; px < ow; px++) {
