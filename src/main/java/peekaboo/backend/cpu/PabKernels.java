@@ -90,8 +90,7 @@ public final class PabKernels {
             int i = 0;
             if (simd) {
                 FloatVector vmin = FloatVector.broadcast(F, min), vdelta = FloatVector.broadcast(F, delta);
-                FloatVector vtop = FloatVector.broadcast(F, top), magic = FloatVector.broadcast(F, RINT_MAGIC);
-                FloatVector zero = FloatVector.zero(F);
+                FloatVector magic = FloatVector.broadcast(F, RINT_MAGIC);
                 if (zeroIsExact) {
                     // The clamps are integer max and min on the float's bits: they order t >= +0 as floats do
                     // and send every negative t (-0 included) to +0, which rint and + min treat as the -0 the
@@ -115,6 +114,8 @@ public final class PabKernels {
                         }
                     }
                 } else {
+                    // extreme scales (see zeroIsExact): float clamps, and x = 0 selected explicitly
+                    FloatVector vtop = FloatVector.broadcast(F, top), zero = FloatVector.zero(F);
                     for (int bound = F.loopBound(len); i < bound; i += F.length()) {
                         FloatVector v = FloatVector.fromArray(F, src, s + i);
                         FloatVector t = v.sub(vmin).div(vdelta);
