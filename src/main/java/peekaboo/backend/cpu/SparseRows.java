@@ -11,8 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Row i's non-zeros are {@code value[e]} for e in [start[i], start[i+1]), each with the offset
  * {@code offset[e]} of the operand row it multiplies. {@link #rowTile} is the kernel: one output row
- * segment of {@link #TILE} floats, kept in four vector registers, accumulates value[e] times the operand
- * at offset[e] for every non-zero: one vector load per FMA, which Zen 4 issues at the same rate.
+ * segment of {@link #TILE} floats, kept in eight vector registers, accumulates value[e] times the operand
+ * at offset[e] for every non-zero: one vector load per FMA. On Zen 5 (two FMAs a cycle) the loads set the
+ * pace: alone, operands in L1, it runs at ~1.2 FMAs a cycle at any alignment (61% of peak; with the
+ * taps of ResNet-20's 8x8 stage ~37%). Eight registers rather than four: four chains of 4-cycle FMAs
+ * capped it at one FMA a cycle, and the loop's fixed work (the value, the offset, the bounds check) is
+ * shared by twice the FMAs; one core, a 12-image stack of the 64->64 8x8 layer at 17%: 67 -> 100 GFLOP/s
+ * on the non-zeros (sweeping the stack tile by tile, all output rows per tile, see
+ * {@link Conv2dSparseStacked}).
  *
  * <p>Used by the direct conv (stride 1, maps of 16x16 and up): at 70% zeros, one core, ResNet-20's
  * 32->32 16x16 layer forward 1.75x and input gradient 1.5x faster than the dense kernel. And by the
@@ -26,20 +32,24 @@ final class SparseRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int VL = F.length();
     /** Floats per output tile of {@link #rowTile}. */
-    static final int TILE = 4 * VL;
+    static final int TILE = 8 * VL;
     /**
      * Density (fraction of non-zero weights) up to which each conv path takes its sparse kernel, measured
      * against its own dense kernel (2 threads, each path in its own JVM, median of 30-60 calls):
      * <ul>
-     * <li>direct, maps 16x16 and up: sparse 2.8 against 3.6 ms at 30% (32->32 16x16, batch 128), 3.6
-     * against 3.2 ms at 45%; -Dpeekaboo.sparse.maxDensity overrides it;
+     * <li>direct, maps 16x16 and up: on Zen 4 sparse 2.8 against 3.6 ms at 30% (32->32 16x16, batch 128),
+     * 3.6 against 3.2 ms at 45%. On Zen 5 the dense Winograd kernels gained twice the FMA rate and the
+     * sparse kernel did not (it is load-bound): 32->32 16x16 sparse 0.86 / 1.14 / 1.34 / 1.52 ms at
+     * 10 / 15 / 20 / 25%, dense 1.25-1.33 ms; 16->16 32x32 1.36 / 1.51 / 1.66 / 1.78 ms, dense
+     * 1.77-1.85 ms (session 16, ConvLayersTimer, medians of 40 calls). So 20%;
+     * -Dpeekaboo.sparse.maxDensity overrides it;
      * <li>direct on maps 8 to 15 wide: 2.8 against 3.6 ms (dense patch path) at 20%, 4.3 at 30%;
      * <li>patch matrix: it writes the patch rows out first, which pays only on small strided layers at
      * low density (32->64 stride 2: 2.6 against 3.2 ms at 17%, 3.3 at 33%) and loses wherever the rows
      * outgrow the cache (ResNet-18's 256->512 stride 2 at batch 32: 16 against 8.2 ms at 17%).
      * </ul>
      */
-    static final double DIRECT_MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.maxDensity", "0.35"));
+    static final double DIRECT_MAX_DENSITY = Double.parseDouble(System.getProperty("peekaboo.sparse.maxDensity", "0.2"));
     static final double SMALL_MAP_MAX_DENSITY = 0.25;
     static final double PATCH_MAX_DENSITY = 0.2;
     /** The patch path's sparse kernel runs only while its written rows stay within this many floats. */
@@ -121,7 +131,7 @@ final class SparseRows {
      * b must hold TILE floats at every such position.
      */
     void rowTile(int i, float[] b, int base, float[] out, int o) {
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int e = start[i], end = start[i + 1]; e < end; e++) {
             FloatVector v = FloatVector.broadcast(F, value[e]);
             int p = base + offset[e];
@@ -129,10 +139,18 @@ final class SparseRows {
             s1 = FloatVector.fromArray(F, b, p + VL).fma(v, s1);
             s2 = FloatVector.fromArray(F, b, p + 2 * VL).fma(v, s2);
             s3 = FloatVector.fromArray(F, b, p + 3 * VL).fma(v, s3);
+            s4 = FloatVector.fromArray(F, b, p + 4 * VL).fma(v, s4);
+            s5 = FloatVector.fromArray(F, b, p + 5 * VL).fma(v, s5);
+            s6 = FloatVector.fromArray(F, b, p + 6 * VL).fma(v, s6);
+            s7 = FloatVector.fromArray(F, b, p + 7 * VL).fma(v, s7);
         }
         s0.intoArray(out, o);
         s1.intoArray(out, o + VL);
         s2.intoArray(out, o + 2 * VL);
         s3.intoArray(out, o + 3 * VL);
+        s4.intoArray(out, o + 4 * VL);
+        s5.intoArray(out, o + 5 * VL);
+        s6.intoArray(out, o + 6 * VL);
+        s7.intoArray(out, o + 7 * VL);
     }
 }
