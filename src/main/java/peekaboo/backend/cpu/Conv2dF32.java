@@ -11,8 +11,9 @@ import peekaboo.backend.ConvShape;
  * <li>weightGrad: dW[k, CRS] += dy[k, P] . patches(x)^T[P, CRS], summed over the batch.
  * </ul>
  * Stride-1 layers with large feature maps take the direct path of {@link Conv2dDirect} (the
- * micro-kernel reads the padded image in place); the others build the patch matrix of a chunk of
- * images explicitly ({@link Conv2dIm2col}). Images are spread over threads; a batch smaller than
+ * micro-kernel reads the padded image in place); strided 1x1 layers gather their pixels and multiply
+ * ({@link Conv2dPointwise}); the others build the patch matrix of a chunk of images explicitly
+ * ({@link Conv2dIm2col}). Images are spread over threads; a batch smaller than
  * the pool splits each GEMM instead.
  */
 public final class Conv2dF32 {
@@ -23,7 +24,9 @@ public final class Conv2dF32 {
     /** y[n, k, outH, outW] = conv2d(x[n, c, h, w], w[k, c/groups, r, s]) + bias[k] (bias nullable). */
     public static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias,
             int biasOff, float[] y, int yOff) {
-        if (Conv2dDirect.supports(g) && (direct(g) || sparseDirect(g, w, wOff))) {
+        if (Conv2dPointwise.supports(g)) {
+            Conv2dPointwise.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+        } else if (Conv2dDirect.supports(g) && (direct(g) || sparseDirect(g, w, wOff))) {
             Conv2dDirect.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else {
             Conv2dIm2col.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
@@ -33,7 +36,9 @@ public final class Conv2dF32 {
     /** dx[n, c, h, w] = the gradient of {@link #forward} with respect to x, given dy. */
     public static void inputGrad(ConvShape g, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
             int dxOff) {
-        if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
+        if (Conv2dPointwise.supports(g)) {
+            Conv2dPointwise.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
+        } else if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dPhaseInputGrad.supports(g)) {
             Conv2dPhaseInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
@@ -54,7 +59,9 @@ public final class Conv2dF32 {
      */
     static void weightGrad(ConvShape g, float[] x, int xOff, PabKernels.Quantizing qx, float[] dy, int dyOff,
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
-        if (Conv2dWinograd2d.supportsWeightGrad(g)) {
+        if (Conv2dPointwise.fitsWeightGrad(g)) {
+            Conv2dPointwise.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+        } else if (Conv2dWinograd2d.supportsWeightGrad(g)) {
             Conv2dWinograd2d.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         } else if (directWeightGrad(g) && Conv2dWinogradRows.supportsWeightGrad(g)) {
             Conv2dWinogradRows.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);

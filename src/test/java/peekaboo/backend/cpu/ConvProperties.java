@@ -110,6 +110,31 @@ class ConvProperties {
     }
 
     /**
+     * Strided 1x1 convolutions without padding (the ResNets' projection shortcuts) take Conv2dPointwise: strides
+     * 1 to 3 along each axis (at least one above 1), odd and even sizes, output pixel counts that fill no whole
+     * panel or vector (33 to 247), channels that fill no whole register block.
+     */
+    @Property(tries = 60, seed = "230")
+    void pointwiseFloat32MatchesReference(@ForAll("pointwiseShapes") ConvShape g, @ForAll long seed) {
+        assertTrue(Conv2dPointwise.supports(g) && Conv2dPointwise.fitsWeightGrad(g),
+                () -> g + " should take the pointwise path");
+        checkF32(g, seed, 0);
+    }
+
+    @Provide
+    Arbitrary<ConvShape> pointwiseShapes() {
+        Arbitrary<int[]> sizes = Arbitraries.integers().between(1, 40).array(int[].class).ofSize(5);
+        return Combinators.combine(Arbitraries.integers().between(1, 12), sizes, Arbitraries.integers().between(0, 2),
+                Arbitraries.integers().between(1, 3)).as((n, q, strideH, strideW) -> {
+                    int sh = strideH == 0 && strideW == 1 ? 2 : Math.max(1, strideH + 1);
+                    int oh = 3 + q[2] % 11; // outH * outW from 33 (a panel and a bit) to 247
+                    int ow = 11 + q[3] % 9;
+                    return new ConvShape(n, q[0], (oh - 1) * sh + 1 + q[4] % sh, (ow - 1) * strideW + 1 + q[4] % strideW,
+                            q[1], 1, 1, sh, strideW, 0, 0, 1 + q[4] % 2, 1, 1);
+                });
+    }
+
+    /**
      * Strided layers whose taps reach every phase take the phase input gradient (Conv2dPhaseInputGrad): strides
      * 2 and 3 along either axis, kernels 2 to 4 wide, padding 0 to 2, odd and even sizes, more channels than a
      * register block, and widths whose phases fill pairs of rows (32), whole tiles (64) or neither (the virtual

@@ -39,6 +39,16 @@ class QuantizedWeightGradProperties {
         check(g, r);
     }
 
+    /** The same on strided 1x1 convolutions (Conv2dPointwise). */
+    @Property(tries = 30, seed = "63")
+    void fusedQuantisationEqualsQuantisingFirstOnPointwise(@ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ConvShape g = new ConvShape(1 + r.nextInt(12), 1 + r.nextInt(40), 16 + r.nextInt(20), 16 + r.nextInt(20),
+                1 + r.nextInt(40), 1, 1, 2 + r.nextInt(2), 1 + r.nextInt(2), 0, 0, 1, 1, 1);
+        assertTrue(Conv2dPointwise.fitsWeightGrad(g), g::toString);
+        check(g, r);
+    }
+
     private static void check(ConvShape g, SplittableRandom r) {
         float[] x = random(r, g.inputSize(), true);
         float[] dy = random(r, g.outputSize(), false);
