@@ -18,12 +18,14 @@ import peekaboo.backend.ConvShape;
 import peekaboo.backend.cpu.Parallel;
 
 /**
- * The 3x3 conv layers of CIFAR ResNet-20 at batch 128 (pad 1; {@code batch} sets another), parameter {@code layer} =
- * "c-k-hw-stride": 16-16-32-1 (stage 1, the direct path), 16-32-32-2 (downsampling, the patch path),
- * 32-32-16-1 (stage 2, direct), 64-64-8-1 (stage 3, the patch path).
+ * The conv layers of CIFAR ResNet-20 at batch 128 ({@code batch} sets another), parameter {@code layer} =
+ * "c-k-hw-stride[-r]" (r x r kernel, 3 when left out, padding (r-1)/2): 16-16-32-1 (stage 1, the direct path),
+ * 16-32-32-2 (downsampling, the patch path), 32-32-16-1 (stage 2, direct), 64-64-8-1 (stage 3, the patch path),
+ * and the two 1x1 stride-2 projection shortcuts 16-32-32-2-1 and 32-64-16-2-1 (Conv2dPointwise).
  *
  * <p>Each pass (forward, inputGrad, weightGrad) is 2*n*k*outH*outW*(c/groups)*r*s flops (bias
- * excluded; setup prints it): 0.6040 GFLOP per op for the three stride-1 layers, 0.3020 for the strided ones,
+ * excluded; setup prints it): 0.6040 GFLOP per op for the three stride-1 layers, 0.3020 for the strided ones
+ * (0.0336 for the 1x1 shortcuts),
  * so GFLOP/s = ops/s x that.
  */
 @State(Scope.Benchmark)
@@ -34,7 +36,7 @@ import peekaboo.backend.cpu.Parallel;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class ConvBench {
 
-    @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "32-64-16-2", "64-64-8-1"})
+    @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "32-64-16-2", "64-64-8-1", "16-32-32-2-1", "32-64-16-2-1"})
     public String layer;
 
     /**
@@ -61,8 +63,9 @@ public class ConvBench {
     @Setup
     public void setup() {
         String[] p = layer.split("-");
-        g = ConvShape.of(batch, Integer.parseInt(p[0]), Integer.parseInt(p[2]), Integer.parseInt(p[1]), 3,
-                Integer.parseInt(p[3]), 1);
+        int r = p.length > 4 ? Integer.parseInt(p[4]) : 3;
+        g = ConvShape.of(batch, Integer.parseInt(p[0]), Integer.parseInt(p[2]), Integer.parseInt(p[1]), r,
+                Integer.parseInt(p[3]), (r - 1) / 2);
         Random rnd = new Random(1);
         x = random(rnd, g.inputSize());
         w = random(rnd, g.weightSize());
