@@ -57,6 +57,7 @@ final class Conv2dPointwise {
         float[] gathered = new float[0];
         float[] quantized = new float[0];
         float[] other = new float[0];
+        float[] acc = new float[0];
         final float[] tile = new float[MR * NR];
 
         static float[] grow(float[] a, int n) {
@@ -193,7 +194,8 @@ final class Conv2dPointwise {
             Workspace ws = WORKSPACE.get();
             float[] xs = ws.gathered = Workspace.grow(ws.gathered, per * c * row);
             float[] ds = ws.other = Workspace.grow(ws.other, per * k * row);
-            float[] acc = new float[accSize];
+            float[] acc = ws.acc = Workspace.grow(ws.acc, accSize);
+            Arrays.fill(acc, 0, accSize, 0f);
             int b1 = (int) ((long) g.n() * (part + 1) / parts);
             for (int b0 = (int) ((long) g.n() * part / parts); b0 < b1; b0 += per) {
                 int images = Math.min(per, b1 - b0);
@@ -225,17 +227,7 @@ final class Conv2dPointwise {
                     }
                 }
             }
-            float[] out = partial[part];
-            for (int ko = 0; ko < k; ko++) {
-                for (int ci = 0; ci < c; ci++) {
-                    int base = ((ko / 4 * tc + ci / 4) * 16 + ko % 4 * 4 + ci % 4) * VL;
-                    float s = 0;
-                    for (int l = 0; l < VL; l++) {
-                        s += acc[base + l];
-                    }
-                    out[ko * c + ci] = s;
-                }
-            }
+            Conv2dDirect.reduceTiles(acc, k, c, tk, 4, 0, tc, partial[part], 0);
         });
         System.arraycopy(partial[0], 0, dw, dwOff, k * c);
         Conv2dF32.addPartials(partial, dw, dwOff, k * c);
