@@ -189,7 +189,32 @@ public final class PabKernels {
             float[] a = st(msb).f32, e = useExact ? st(exact).f32 : null, o = st(out).f32;
             float tf = (float) t;
             boolean all = tf == 0;
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+            if (Sgemm.SIMD && !Float.isNaN(tf)) {
+                // the loop below in lanes: |v| >= t as a compare of |v|'s bits (false for a NaN, as the float
+                // compare), sign(r) as 1 with r's sign bit except where r is +-0 or NaN (kept as they are)
+                IntVector tBits = IntVector.broadcast(I, Float.floatToRawIntBits(tf));
+                IntVector one = IntVector.broadcast(I, Float.floatToRawIntBits(1f));
+                FloatVector zero = FloatVector.zero(F);
+                for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+                    FloatVector v = FloatVector.fromArray(F, a, mo + i);
+                    FloatVector r = v;
+                    if (!all) {
+                        IntVector abs = v.reinterpretAsInts().and(ABS_BITS);
+                        var drop = abs.compare(VectorOperators.LT, tBits).or(abs.compare(VectorOperators.GT, INFINITY_BITS))
+                                .cast(F);
+                        r = v.blend(useExact ? FloatVector.fromArray(F, e, eo + i) : zero, drop);
+                    }
+                    if (takeSign) {
+                        IntVector bits = r.reinterpretAsInts();
+                        IntVector abs = bits.and(ABS_BITS);
+                        var keepR = abs.compare(VectorOperators.EQ, 0).or(abs.compare(VectorOperators.GT, INFINITY_BITS));
+                        r = bits.and(~ABS_BITS).or(one).blend(bits, keepR).reinterpretAsFloats();
+                    }
+                    r.intoArray(o, oo + i);
+                }
+            }
+            for (; i < n; i++) {
                 float v = a[mo + i];
                 float r = all || Math.abs(v) >= tf ? v : useExact ? e[eo + i] : 0f;
                 o[oo + i] = takeSign ? Math.signum(r) : r;

@@ -133,6 +133,11 @@ public final class PsgConvolution {
 
     /** t = |v| * max|G_msb|, rounded to the gradient's dtype as PyTorch's scalar-times-tensor. */
     private static double threshold(Tensor msb, double v) {
+        if (Quantizer.fast(msb) && msb.numel() > 0) {
+            // max|G_msb| in one pass, no |G_msb| tensor (NaN propagates, as torch's max), times |v| in float32
+            float max = Quantizer.sampleMaxima(msb.contiguous().reshape(1, msb.numel()))[0];
+            return max * (float) Math.abs(v);
+        }
         Tensor abs = msb.abs();
         return abs.max().mul(abs.scalarLike(Math.abs(v))).item();
     }
