@@ -16,6 +16,10 @@ public abstract class Storage {
     private int version;
 
     private boolean recycled;
+    private SampleMaxAbs sampleMaxAbs;
+
+    /** Per-sample max |x| of the elements [offset, offset + numel), as of storage version {@code version}. */
+    private record SampleMaxAbs(int offset, int numel, int version, float[] maxima) {}
 
     protected Storage(DType dtype, int size) {
         this.dtype = dtype;
@@ -52,4 +56,21 @@ public abstract class Storage {
     public final int version() { return version; }
 
     public final void bumpVersion() { version++; }
+
+    /**
+     * Records max |x| of each of the maxima.length samples of the contiguous tensor at [offset, offset + numel),
+     * found by the kernel that just wrote it, so that a consumer that needs them (PSG's quantiser scales)
+     * skips a pass over the data. The record lapses with the next in-place write (version) and is only for
+     * that exact range.
+     */
+    public final synchronized void rememberSampleMaxAbs(int offset, int numel, float[] maxima) {
+        sampleMaxAbs = new SampleMaxAbs(offset, numel, version, maxima.clone());
+    }
+
+    /** The maxima {@link #rememberSampleMaxAbs} recorded for exactly this range and version, or null. */
+    public final synchronized float[] sampleMaxAbs(int offset, int numel, int samples) {
+        SampleMaxAbs m = sampleMaxAbs;
+        return m != null && m.offset() == offset && m.numel() == numel && m.version() == version
+                && m.maxima().length == samples ? m.maxima().clone() : null;
+    }
 }

@@ -1,6 +1,7 @@
 package peekaboo.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class BatchNormF32 {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int VL = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final int ABS_BITS = 0x7fffffff;
     /** Values per float-lane block before the partial sums move to double. */
     static final int BLOCK = 16 * VL;
     /** Vectors per block of the moments: four sums of each kind, so each lane adds BLOCK / VL floats. */
@@ -159,23 +162,33 @@ final class BatchNormF32 {
 
     /** gx = (g - meanG - (x - mu) k) scale over the channel's planes; with relu, g is 0 where fma(x, a, b) <= 0. */
     static void inputGradient(float[] x, int xOff, float[] g, int gOff, boolean relu, float a, float b, float[] gx, int gxOff,
-            int planes, int stride, int inner, float meanG, float mu, float k, float scale) {
+            int planes, int stride, int inner, float meanG, float mu, float k, float scale, int[] maxBits, int mOff) {
         FloatVector vm = FloatVector.broadcast(F, meanG), vmu = FloatVector.broadcast(F, mu);
         FloatVector vk = FloatVector.broadcast(F, k), vs = FloatVector.broadcast(F, scale), zero = FloatVector.zero(F);
         FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b);
         for (int p = 0; p < planes; p++) {
             int xb = xOff + p * stride, gb = gOff + p * stride, ob = gxOff + p * stride, i = 0;
+            // max |gx| of the plane as the bits of |gx| (ordered as the floats, NaNs above infinity; see
+            // PabKernels.sampleMaxAbs): PSG quantises this gradient next and needs each sample's maximum
+            int most = 0;
             if (Sgemm.SIMD) {
+                IntVector mv = IntVector.zero(I);
                 for (int bound = F.loopBound(inner); i < bound; i += VL) {
                     FloatVector xv = FloatVector.fromArray(F, x, xb + i);
                     FloatVector gv = masked(g, gb + i, relu, xv, va, vb, zero);
-                    gv.sub(vm).sub(xv.sub(vmu).mul(vk)).mul(vs).intoArray(gx, ob + i);
+                    FloatVector out = gv.sub(vm).sub(xv.sub(vmu).mul(vk)).mul(vs);
+                    out.intoArray(gx, ob + i);
+                    mv = mv.max(out.reinterpretAsInts().and(ABS_BITS));
                 }
+                most = mv.reduceLanes(VectorOperators.MAX);
             }
             for (; i < inner; i++) {
                 float gi = !relu || Math.fma(x[xb + i], a, b) > 0 ? g[gb + i] : 0f;
-                gx[ob + i] = (gi - meanG - (x[xb + i] - mu) * k) * scale;
+                float out = (gi - meanG - (x[xb + i] - mu) * k) * scale;
+                gx[ob + i] = out;
+                most = Math.max(most, Float.floatToRawIntBits(out) & ABS_BITS);
             }
+            maxBits[mOff + p] = Math.max(maxBits[mOff + p], most);
         }
     }
 }

@@ -105,7 +105,9 @@ final class BatchNormKernels {
                 k[ch] = (float) (d * istd * istd / count);
                 scale[ch] = (float) (istd * w);
             }
-            // pass 2: the input gradient of each block's images
+            // pass 2: the input gradient of each block's images, and each image's max |gx| (bits; blocks own
+            // whole images), remembered on gx's storage for PSG's quantiser (Storage.rememberSampleMaxAbs)
+            int[] maxBits = new int[n];
             tasks(blocks, work, blk -> {
                 int b0 = firstImage(n, blocks, blk), nb = firstImage(n, blocks, blk + 1) - b0;
                 for (int ch = 0; ch < c; ch++) {
@@ -113,9 +115,14 @@ final class BatchNormKernels {
                     float a = relu ? (float) alpha[ch] : 0, b = relu ? (float) beta[ch] : 0;
                     BatchNormF32.inputGradient(xv, x.offset() + at, gv, gy.offset() + at, relu, a, b, out,
                             gx.offset() + at, nb, c * inner, inner, meanG[ch], (float) ms.get(mean.offset() + ch), k[ch],
-                            scale[ch]);
+                            scale[ch], maxBits, b0);
                 }
             });
+            if (gx.isContiguous()) {
+                float[] maxima = new float[n];
+                for (int i = 0; i < n; i++) maxima[i] = Float.intBitsToFloat(maxBits[i]);
+                gx.storage().rememberSampleMaxAbs(gx.offset(), gx.numel(), maxima);
+            }
             return;
         }
         tasks(c, 2L * c * n * inner, ch -> {

@@ -111,4 +111,30 @@ class QuantizerProperties {
         double[] expected = Quantizer.quantizeOps(x, 4, Quantizer.inputScaleOps(x), true).toDoubleArray();
         assertArrayEquals(expected, Quantizer.quantizeInput(x, 4, true).toDoubleArray());
     }
+
+    /**
+     * Batch norm's backward finds each sample's max |gx| as it writes gx (Storage.rememberSampleMaxAbs): the
+     * quantiser's scale taken from that record equals the one from a pass over gx, bit for bit, and an
+     * in-place write drops the record.
+     */
+    @Property(tries = 100, seed = "231")
+    void batchNormBackwardRemembersTheGradientsSampleMaxima(@ForAll long seed, @ForAll boolean relu) {
+        // 2-5 images, 1-4 channels, maps of 1x1 to 20x20 (planes shorter and longer than a vector)
+        Generator g = new Generator(seed);
+        int n = 2 + (int) Math.floorMod(seed, 4L), c = 1 + (int) Math.floorMod(seed >> 8, 4L), hw = 1 + (int) Math.floorMod(seed >> 16, 20L);
+        Tensor x = Tensor.randn(g, DType.F32, n, c, hw, hw).requiresGrad(true);
+        Tensor w = Tensor.rand(g, DType.F32, c).add(0.5), b = Tensor.randn(g, DType.F32, c);
+        Tensor y = relu ? peekaboo.ops.F.batchNormRelu(x, Tensor.zeros(c), Tensor.ones(c), w, b, true, 0.1, 1e-5)
+                : peekaboo.ops.F.batchNorm(x, Tensor.zeros(c), Tensor.ones(c), w, b, true, 0.1, 1e-5);
+        Tensor gy = Tensor.randn(g, DType.F32, y.shape()).maskedFill(Tensor.rand(g, DType.F32, y.shape()).lt(0.2), 0.0);
+        Tensor gx = peekaboo.autograd.Autograd.grad(new Tensor[] {y}, new Tensor[] {gy}, new Tensor[] {x}, false, false, false)[0];
+        float[] remembered = gx.storage().sampleMaxAbs(gx.offset(), gx.numel(), gx.size(0));
+        assertTrue(remembered != null, "batch norm's backward remembered no maxima");
+        float[] direct = peekaboo.backend.cpu.PabKernels.sampleMaxAbs(gx);
+        assertArrayEquals(direct, remembered);
+        assertArrayEquals(direct, Quantizer.sampleMaxima(gx));
+        gx.addInPlace(gx);
+        assertEquals(null, gx.storage().sampleMaxAbs(gx.offset(), gx.numel(), gx.size(0)), "the record outlived an in-place write");
+        assertArrayEquals(peekaboo.backend.cpu.PabKernels.sampleMaxAbs(gx), Quantizer.sampleMaxima(gx));
+    }
 }
