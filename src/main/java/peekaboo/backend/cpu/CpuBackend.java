@@ -291,8 +291,24 @@ public final class CpuBackend implements Backend {
             Backend.super.addRelu(a, b, out);
             return;
         }
-        VectorLoops.chunked(out.numel(), (i0, i1) -> VectorLoops.addReluF32(st(a).f32, a.offset(), st(b).f32, b.offset(),
-                st(out).f32, out.offset(), i0, i1));
+        float[] af = st(a).f32, bf = st(b).f32, of = st(out).f32;
+        int n = out.dim() == 0 ? 1 : out.size(0), per = n == 0 ? 0 : out.numel() / n;
+        if (out.dim() < 2 || n < 2 * Parallel.threads() || out.numel() < PARALLEL_GRAIN) {
+            VectorLoops.chunked(out.numel(), (i0, i1) -> VectorLoops.addReluF32(af, a.offset(), bf, b.offset(), of,
+                    out.offset(), i0, i1));
+            return;
+        }
+        // whole samples a task, each sample's max |out| found on the way (PSG's input scale reads it, see
+        // VectorLoops.rememberSampleMaxAbs); as many tasks as the flat chunks had
+        int[] sampleMax = new int[n];
+        int tasks = Math.max(1, Math.min(Math.min(Parallel.threads() * 4, out.numel() / 16384), n));
+        Parallel.forEachTask(tasks, t -> {
+            for (int s = (int) ((long) n * t / tasks), end = (int) ((long) n * (t + 1) / tasks); s < end; s++) {
+                sampleMax[s] = VectorLoops.addReluF32(af, a.offset() + s * per, bf, b.offset() + s * per, of,
+                        out.offset() + s * per, 0, per);
+            }
+        });
+        VectorLoops.rememberSampleMaxAbs(out, sampleMax);
     }
 
     @Override

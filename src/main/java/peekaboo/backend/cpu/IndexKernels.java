@@ -59,11 +59,13 @@ final class IndexKernels {
         double[] a = scale.backend().readDoubles(scale), b = shift.backend().readDoubles(shift);
         CpuStorage xs = CpuBackend.st(x), o = CpuBackend.st(out);
         int xo = x.offset();
+        // each plane's max |out| (bits), for the per-sample maxima PSG's input scale reads (see VectorLoops)
+        int[] planeMax = x.dtype() == DType.F32 ? new int[n * c] : null;
         Parallel.RangeBody body = (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 int ch = p % c, base = p * inner;
                 if (x.dtype() == DType.F32) {
-                    VectorLoops.affineF32(xs.f32, xo + base, (float) a[ch], (float) b[ch], relu, o.f32, base, inner);
+                    planeMax[p] = VectorLoops.affineF32(xs.f32, xo + base, (float) a[ch], (float) b[ch], relu, o.f32, base, inner);
                 } else {
                     double da = a[ch], db = b[ch];
                     if (relu) {
@@ -77,14 +79,21 @@ final class IndexKernels {
         int planes = n * c;
         if ((long) x.numel() < CpuBackend.PARALLEL_GRAIN || planes < 2) {
             body.run(0, planes);
-            return;
+        } else {
+            // tasks of several planes (~16K floats, at least 8 tasks a thread), handed out one at a time: a thread
+            // that starts late takes fewer; one plane a task (64 floats on an 8x8 map) spent more time handing out
+            // tasks than mapping planes
+            int per = Math.max(1, Math.min(planes / (8 * Parallel.threads()), (1 << 14) / Math.max(1, inner)));
+            int tasks = (planes + per - 1) / per;
+            Parallel.forEachTask(tasks, t -> body.run(t * per, Math.min(planes, (t + 1) * per)));
         }
-        // tasks of several planes (~16K floats, at least 8 tasks a thread), handed out one at a time: a thread
-        // that starts late takes fewer; one plane a task (64 floats on an 8x8 map) spent more time handing out
-        // tasks than mapping planes
-        int per = Math.max(1, Math.min(planes / (8 * Parallel.threads()), (1 << 14) / Math.max(1, inner)));
-        int tasks = (planes + per - 1) / per;
-        Parallel.forEachTask(tasks, t -> body.run(t * per, Math.min(planes, (t + 1) * per)));
+        if (planeMax != null && out.isContiguous() && out.offset() == 0) {
+            int[] sampleMax = new int[n];
+            for (int p = 0; p < planes; p++) {
+                sampleMax[p / c] = Math.max(sampleMax[p / c], planeMax[p]);
+            }
+            VectorLoops.rememberSampleMaxAbs(out, sampleMax);
+        }
     }
 
     static String describe(Tensor t) { return Shape.str(t.shape()) + " " + t.dtype(); }

@@ -1,6 +1,7 @@
 package peekaboo.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,6 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorLoops {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** |v|'s bits are v's with the sign bit cleared; as ints they order as the floats do, NaNs above infinity. */
+    private static final int ABS_BITS = 0x7fffffff;
 
     private VectorLoops() {}
 
@@ -45,36 +49,68 @@ final class VectorLoops {
         Parallel.forEachTask(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
 
-    /** out[i] = max(a[i] + b[i], 0) over [i0, i1) (NaN propagates, as the ReLU of the sum). */
-    static void addReluF32(float[] a, int ao, float[] b, int bo, float[] out, int oo, int i0, int i1) {
+    /**
+     * out[i] = max(a[i] + b[i], 0) over [i0, i1) (NaN propagates, as the ReLU of the sum); returns the bits of
+     * max |out[i]| over the range (see {@link #ABS_BITS}), which PSG's input scale needs (PabKernels.sampleMaxAbs).
+     */
+    static int addReluF32(float[] a, int ao, float[] b, int bo, float[] out, int oo, int i0, int i1) {
         int i = i0;
+        int most = 0;
         if (Sgemm.SIMD) {
             FloatVector zero = FloatVector.zero(F);
+            IntVector m = IntVector.zero(I);
             for (int bound = i0 + F.loopBound(i1 - i0); i < bound; i += F.length()) {
-                FloatVector s = FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i));
-                s.max(zero).intoArray(out, oo + i);
+                FloatVector s = FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).max(zero);
+                s.intoArray(out, oo + i);
+                m = m.max(s.reinterpretAsInts().and(ABS_BITS));
             }
+            most = m.reduceLanes(VectorOperators.MAX);
         }
-        for (; i < i1; i++) out[oo + i] = Math.max(a[ao + i] + b[bo + i], 0f);
+        for (; i < i1; i++) {
+            float s = Math.max(a[ao + i] + b[bo + i], 0f);
+            out[oo + i] = s;
+            most = Math.max(most, Float.floatToRawIntBits(s) & ABS_BITS);
+        }
+        return most;
     }
 
     /**
      * out[o + i] = fma(x[xo + i], a, b) for i in [0, n), then max(., 0) when relu: one rounding per
-     * element, as Math.fma (batch norm's per-channel affine map over one plane).
+     * element, as Math.fma (batch norm's per-channel affine map over one plane). Returns the bits of
+     * max |out| over the plane, as {@link #addReluF32}.
      */
-    static void affineF32(float[] x, int xo, float a, float b, boolean relu, float[] out, int oo, int n) {
+    static int affineF32(float[] x, int xo, float a, float b, boolean relu, float[] out, int oo, int n) {
         int i = 0;
+        int most = 0;
         if (Sgemm.SIMD) {
             FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b), zero = FloatVector.zero(F);
+            IntVector m = IntVector.zero(I);
             for (int bound = F.loopBound(n); i < bound; i += F.length()) {
                 FloatVector y = FloatVector.fromArray(F, x, xo + i).fma(va, vb);
-                (relu ? y.max(zero) : y).intoArray(out, oo + i);
+                if (relu) {
+                    y = y.max(zero);
+                }
+                y.intoArray(out, oo + i);
+                m = m.max(y.reinterpretAsInts().and(ABS_BITS));
             }
+            most = m.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) {
             float y = Math.fma(x[xo + i], a, b);
-            out[oo + i] = relu ? Math.max(y, 0f) : y;
+            y = relu ? Math.max(y, 0f) : y;
+            out[oo + i] = y;
+            most = Math.max(most, Float.floatToRawIntBits(y) & ABS_BITS);
         }
+        return most;
+    }
+
+    /** Records on out's storage the per-sample maxima whose bits are in maxBits (Storage.rememberSampleMaxAbs). */
+    static void rememberSampleMaxAbs(peekaboo.tensor.Tensor out, int[] maxBits) {
+        float[] maxima = new float[maxBits.length];
+        for (int s = 0; s < maxima.length; s++) {
+            maxima[s] = Float.intBitsToFloat(maxBits[s]);
+        }
+        out.storage().rememberSampleMaxAbs(out.offset(), out.numel(), maxima);
     }
 
     /** out[i] = g[i] * (z[i] > 0 ? 1 : 0) over [i0, i1): the ReLU's backward in one pass. */

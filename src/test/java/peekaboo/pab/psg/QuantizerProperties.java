@@ -137,4 +137,29 @@ class QuantizerProperties {
         assertEquals(null, gx.storage().sampleMaxAbs(gx.offset(), gx.numel(), gx.size(0)), "the record outlived an in-place write");
         assertArrayEquals(peekaboo.backend.cpu.PabKernels.sampleMaxAbs(gx), Quantizer.sampleMaxima(gx));
     }
+
+    /**
+     * The forward kernels whose outputs feed PSG convs (batch norm with and without its ReLU, the residual sum's
+     * ReLU) record each sample's max |out| as well: the same maxima as a pass over the output, bit for bit.
+     */
+    @Property(tries = 100, seed = "232")
+    void forwardKernelsRememberTheirOutputsSampleMaxima(@ForAll long seed) {
+        Generator g = new Generator(seed);
+        int n = 1 + (int) Math.floorMod(seed, 9L), c = 1 + (int) Math.floorMod(seed >> 8, 4L), hw = 2 + (int) Math.floorMod(seed >> 16, 40L);
+        Tensor x = Tensor.randn(g, DType.F32, n, c, hw, hw), other = Tensor.randn(g, DType.F32, n, c, hw, hw);
+        Tensor w = Tensor.rand(g, DType.F32, c).add(0.5), b = Tensor.randn(g, DType.F32, c);
+        Tensor[] outs = {peekaboo.ops.F.batchNormRelu(x, Tensor.zeros(c), Tensor.ones(c), w, b, true, 0.1, 1e-5),
+            peekaboo.ops.F.batchNorm(x, Tensor.zeros(c), Tensor.ones(c), w, b, true, 0.1, 1e-5),
+            peekaboo.ops.F.addRelu(x, other)};
+        for (Tensor y : outs) {
+            float[] direct = peekaboo.backend.cpu.PabKernels.sampleMaxAbs(y);
+            assertArrayEquals(direct, Quantizer.sampleMaxima(y), "shape " + java.util.Arrays.toString(y.shape()));
+            float[] remembered = y.storage().sampleMaxAbs(y.offset(), y.numel(), n);
+            if (remembered != null) assertArrayEquals(direct, remembered);
+        }
+        // batch 8+ on maps of 64+ pixels: the sizes of a training step, where the record must be there
+        if (n >= 8 && hw * hw * c >= 4096) {
+            for (Tensor y : outs) assertTrue(y.storage().sampleMaxAbs(y.offset(), y.numel(), n) != null);
+        }
+    }
 }
