@@ -3,6 +3,7 @@ package peekaboo.backend.cpu;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.ConvShape;
 
@@ -26,6 +27,8 @@ import peekaboo.backend.ConvShape;
 final class Conv2dSparseStacked {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int VL = F.length();
+    /** The upper half of a vector's lanes: two 8-float rows share one vector (see {@link #packInput}). */
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, -1L << (VL / 2));
 
     private Conv2dSparseStacked() {
     }
@@ -119,11 +122,57 @@ final class Conv2dSparseStacked {
     private static void packInput(ConvShape g, Stack st, float[] x, int xOff, int b0, int nb, float[] xs) {
         int h = g.h();
         int w = g.w();
+        int wq = st.wq();
+        boolean pairs = 2 * w == VL && h % 2 == 0;
+        FloatVector zero = FloatVector.zero(F);
         for (int ci = 0; ci < g.c(); ci++) {
             for (int b = 0; b < nb; b++) {
                 int src = xOff + ((b0 + b) * g.c() + ci) * h * w;
-                for (int iy = 0; iy < h; iy++) {
-                    System.arraycopy(x, src + iy * w, xs, st.at(ci, b, iy, 0), w);
+                int dst = st.at(ci, b, 0, 0);
+                if (pairs && src + h * w + w <= x.length) {
+                    // two rows a vector (8 wide, 16 lanes): a vector loaded at row 2j, its upper half zeroed,
+                    // stores row 2j and the zero after it; one loaded at row 2j + 1 stores that row and zeros
+                    // where row 2j + 2 (or the zero row under the image) goes next. Row by row, ~5,600
+                    // eight-float copies a stack took ~11% of the layer's time.
+                    for (int iy = 0; iy < h; iy += 2, src += 2 * w, dst += 2 * wq) {
+                        FloatVector.fromArray(F, x, src).blend(zero, UPPER).intoArray(xs, dst);
+                        FloatVector.fromArray(F, x, src + w).blend(zero, UPPER).intoArray(xs, dst + wq);
+                    }
+                    continue;
+                }
+                for (int iy = 0; iy < h; iy++, src += w, dst += wq) {
+                    System.arraycopy(x, src, xs, dst, w);
+                }
+            }
+        }
+    }
+
+    /** y's images [b0, b0 + nb) (plus bias) from the stack's output rows ys. */
+    private static void copyOut(ConvShape g, Stack st, float[] ys, float[] bias, int biasOff, int b0, int nb,
+            float[] y, int yOff) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int wq = st.wq();
+        boolean pairs = 2 * ow == VL && oh % 2 == 0;
+        for (int b = 0; b < nb; b++) {
+            for (int ko = 0; ko < g.k(); ko++) {
+                float bv = bias == null ? 0f : bias[biasOff + ko];
+                int d = yOff + ((b0 + b) * g.k() + ko) * oh * ow;
+                int src = ko * st.q() + b * st.plane();
+                if (pairs) {
+                    // rows 2j and 2j + 1 into one vector: lanes 0-7 from row 2j, lanes 8-15 from a load one float
+                    // further on, whose upper half is row 2j + 1 (rows are wq = 9 apart)
+                    FloatVector vb = FloatVector.broadcast(F, bv);
+                    for (int oy = 0; oy < oh; oy += 2, d += 2 * ow, src += 2 * wq) {
+                        FloatVector.fromArray(F, ys, src).blend(FloatVector.fromArray(F, ys, src + wq - ow), UPPER)
+                                .add(vb).intoArray(y, d);
+                    }
+                    continue;
+                }
+                for (int oy = 0; oy < oh; oy++, d += ow, src += wq) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        y[d + ox] = ys[src + ox] + bv;
+                    }
                 }
             }
         }
@@ -136,8 +185,6 @@ final class Conv2dSparseStacked {
         Stack st = Stack.of(g, (g.n() + stacks - 1) / stacks);
         int crs = g.cg() * g.r() * g.s();
         SparseRows sw = SparseRows.of(w, wOff, g.k(), crs, crs, 1, j -> st.offs()[j]);
-        int oh = g.outH();
-        int ow = g.outW();
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(stacks, s -> {
             int b0 = firstImage(g, stacks, s);
@@ -157,18 +204,7 @@ final class Conv2dSparseStacked {
                     sw.rowTile(ko, xs, q0, ys, ko * st.q() + q0);
                 }
             }
-            for (int b = 0; b < nb; b++) {
-                for (int ko = 0; ko < g.k(); ko++) {
-                    float bv = bias == null ? 0f : bias[biasOff + ko];
-                    int d = yOff + ((b0 + b) * g.k() + ko) * oh * ow;
-                    int src = ko * st.q() + b * st.plane();
-                    for (int oy = 0; oy < oh; oy++, d += ow, src += st.wq()) {
-                        for (int ox = 0; ox < ow; ox++) {
-                            y[d + ox] = ys[src + ox] + bv;
-                        }
-                    }
-                }
-            }
+            copyOut(g, st, ys, bias, biasOff, b0, nb, y, yOff);
         });
     }
 }

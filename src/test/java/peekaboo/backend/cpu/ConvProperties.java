@@ -13,6 +13,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
@@ -307,6 +308,20 @@ class ConvProperties {
                     int r = 2 * p + 1;
                     return new ConvShape(n, c, Math.max(h, r), w, k, r, r, 1, 1, p, p, 1, 1, 1);
                 });
+    }
+
+    /**
+     * 8-wide maps of even height, where the stack is packed and copied out two rows a vector (with 16-lane
+     * vectors): ResNet-20's 8x8 stage and ResNet-18's 8x8 maps.
+     */
+    @Property(tries = 30, seed = "233")
+    void sparseStackedEightWideMatchesReference(@ForAll @IntRange(min = 1, max = 40) int n,
+            @ForAll @IntRange(min = 1, max = 12) int c, @ForAll @IntRange(min = 1, max = 12) int k,
+            @ForAll @IntRange(min = 1, max = 6) int halfH, @ForAll @IntRange(min = 0, max = 2) int p, @ForAll long seed) {
+        int r = 2 * p + 1;
+        ConvShape g = new ConvShape(n, c, Math.max(2 * halfH, r + r % 2), 8, k, r, r, 1, 1, p, p, 1, 1, 1);
+        assertTrue(Conv2dSparseStacked.applies(g), () -> g + " should take the stacked sparse path");
+        checkF32(g, seed, 0.85);
     }
 
     /**
