@@ -109,13 +109,8 @@ final class Winograd2dGradientTiles {
                     int tile = (b - first) * slots + ty * tw + tx;
                     for (int ch = 0; ch < cPad; ch += VL) {
                         int o = ch / NR * NR * cols + tile * NR + ch % NR;
-                        int at = p + ch;
-                        int row = wp * cPad;
-                        // B^T d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then each row times B
-                        inputRow(t, at, at + 2 * row, cPad, false, v, o, plane, 0);
-                        inputRow(t, at + row, at + 2 * row, cPad, true, v, o, plane, 4);
-                        inputRow(t, at + 2 * row, at + row, cPad, false, v, o, plane, 8);
-                        inputRow(t, at + row, at + 3 * row, cPad, false, v, o, plane, 12);
+                        inputTileTop(t, p + ch, wp * cPad, cPad, v, o, plane);
+                        inputTileBottom(t, p + ch, wp * cPad, cPad, v, o, plane);
                     }
                 }
             }
@@ -131,23 +126,64 @@ final class Winograd2dGradientTiles {
         }
     }
 
-    /** Row a + b (plus) or a - b of B^T d, four pixels a pixel apart, times B, to positions xi0..xi0 + 3. */
-    private static void inputRow(float[] t, int a, int b, int pixel, boolean plus, float[] v, int o, int plane,
-            int xi0) {
-        FloatVector d0 = combine(t, a, b, plus);
-        FloatVector d1 = combine(t, a + pixel, b + pixel, plus);
-        FloatVector d2 = combine(t, a + 2 * pixel, b + 2 * pixel, plus);
-        FloatVector d3 = combine(t, a + 3 * pixel, b + 3 * pixel, plus);
-        d0.sub(d2).intoArray(v, xi0 * plane + o);
-        d1.add(d2).intoArray(v, (xi0 + 1) * plane + o);
-        d2.sub(d1).intoArray(v, (xi0 + 2) * plane + o);
-        d1.sub(d3).intoArray(v, (xi0 + 3) * plane + o);
+    /**
+     * V = B^T d B of one tile's VL channels, rows 0 and 1 of B^T d ({@link #inputTileBottom}: rows 2 and 3):
+     * d's rows start at t[at], {@code row} apart, its pixels {@code pixel} apart; V's 16 positions go to
+     * v[xi * plane + o]. B^T d takes rows d0 - d2, d1 + d2, d2 - d1, d1 - d3, and each of those rows times B
+     * its pixels e0 - e2, e1 + e2, e2 - e1, e1 - e3.
+     *
+     * <p>Two methods for the tile, written out, on purpose. Each is past C2's size for inlining hot methods
+     * (325 bytecodes), so it is always compiled on its own, and each is small enough for C2's node budget
+     * (NodeCountInliningCutoff), so all its vector operations are intrinsified. As four calls of a per-row
+     * method, C2 inlined some of them into {@link #inputTiles} until that method's budget ran out part-way
+     * through one, whose stores then ran the Vector API's Java fallback (seen in one of five PaB runs:
+     * {@code FloatVector.stOp} under {@code VectorSupport.store} in JFR, "failed to inline (intrinsic)" in
+     * -XX:+PrintInlining; that run measured 1,075-1,107 against 1,148-1,194 images/s); as one method for the
+     * whole tile, the budget ran out at its last four stores in every run.
+     */
+    private static void inputTileTop(float[] t, int at, int row, int pixel, float[] v, int o, int plane) {
+        int r1 = at + row, r2 = at + 2 * row;
+        // row 0 of B^T d: d0 - d2
+        FloatVector a0 = FloatVector.fromArray(S, t, at).sub(FloatVector.fromArray(S, t, r2));
+        FloatVector a1 = FloatVector.fromArray(S, t, at + pixel).sub(FloatVector.fromArray(S, t, r2 + pixel));
+        FloatVector a2 = FloatVector.fromArray(S, t, at + 2 * pixel).sub(FloatVector.fromArray(S, t, r2 + 2 * pixel));
+        FloatVector a3 = FloatVector.fromArray(S, t, at + 3 * pixel).sub(FloatVector.fromArray(S, t, r2 + 3 * pixel));
+        a0.sub(a2).intoArray(v, o);
+        a1.add(a2).intoArray(v, plane + o);
+        a2.sub(a1).intoArray(v, 2 * plane + o);
+        a1.sub(a3).intoArray(v, 3 * plane + o);
+        // row 1: d1 + d2
+        FloatVector b0 = FloatVector.fromArray(S, t, r1).add(FloatVector.fromArray(S, t, r2));
+        FloatVector b1 = FloatVector.fromArray(S, t, r1 + pixel).add(FloatVector.fromArray(S, t, r2 + pixel));
+        FloatVector b2 = FloatVector.fromArray(S, t, r1 + 2 * pixel).add(FloatVector.fromArray(S, t, r2 + 2 * pixel));
+        FloatVector b3 = FloatVector.fromArray(S, t, r1 + 3 * pixel).add(FloatVector.fromArray(S, t, r2 + 3 * pixel));
+        b0.sub(b2).intoArray(v, 4 * plane + o);
+        b1.add(b2).intoArray(v, 5 * plane + o);
+        b2.sub(b1).intoArray(v, 6 * plane + o);
+        b1.sub(b3).intoArray(v, 7 * plane + o);
     }
 
-    private static FloatVector combine(float[] t, int a, int b, boolean plus) {
-        FloatVector va = FloatVector.fromArray(S, t, a);
-        FloatVector vb = FloatVector.fromArray(S, t, b);
-        return plus ? va.add(vb) : va.sub(vb);
+    /** Rows 2 and 3 of {@link #inputTileTop}'s tile. */
+    private static void inputTileBottom(float[] t, int at, int row, int pixel, float[] v, int o, int plane) {
+        int r1 = at + row, r2 = at + 2 * row, r3 = at + 3 * row;
+        // row 2: d2 - d1
+        FloatVector c0 = FloatVector.fromArray(S, t, r2).sub(FloatVector.fromArray(S, t, r1));
+        FloatVector c1 = FloatVector.fromArray(S, t, r2 + pixel).sub(FloatVector.fromArray(S, t, r1 + pixel));
+        FloatVector c2 = FloatVector.fromArray(S, t, r2 + 2 * pixel).sub(FloatVector.fromArray(S, t, r1 + 2 * pixel));
+        FloatVector c3 = FloatVector.fromArray(S, t, r2 + 3 * pixel).sub(FloatVector.fromArray(S, t, r1 + 3 * pixel));
+        c0.sub(c2).intoArray(v, 8 * plane + o);
+        c1.add(c2).intoArray(v, 9 * plane + o);
+        c2.sub(c1).intoArray(v, 10 * plane + o);
+        c1.sub(c3).intoArray(v, 11 * plane + o);
+        // row 3: d1 - d3
+        FloatVector e0 = FloatVector.fromArray(S, t, r1).sub(FloatVector.fromArray(S, t, r3));
+        FloatVector e1 = FloatVector.fromArray(S, t, r1 + pixel).sub(FloatVector.fromArray(S, t, r3 + pixel));
+        FloatVector e2 = FloatVector.fromArray(S, t, r1 + 2 * pixel).sub(FloatVector.fromArray(S, t, r3 + 2 * pixel));
+        FloatVector e3 = FloatVector.fromArray(S, t, r1 + 3 * pixel).sub(FloatVector.fromArray(S, t, r3 + 3 * pixel));
+        e0.sub(e2).intoArray(v, 12 * plane + o);
+        e1.add(e2).intoArray(v, 13 * plane + o);
+        e2.sub(e1).intoArray(v, 14 * plane + o);
+        e1.sub(e3).intoArray(v, 15 * plane + o);
     }
 
     /**
