@@ -109,8 +109,10 @@ final class Winograd2dGradientTiles {
                     int tile = (b - first) * slots + ty * tw + tx;
                     for (int ch = 0; ch < cPad; ch += VL) {
                         int o = ch / NR * NR * cols + tile * NR + ch % NR;
-                        inputTileTop(t, p + ch, wp * cPad, cPad, v, o, plane);
-                        inputTileBottom(t, p + ch, wp * cPad, cPad, v, o, plane);
+                        // B^T d: rows d0 - d2 and d1 + d2, then d2 - d1 and d1 - d3 (d_i at p + ch + i * row)
+                        int at = p + ch, row = wp * cPad;
+                        inputTileRows(t, at, at + 2 * row, -1f, at + row, at + 2 * row, 1f, cPad, v, o, plane, 0);
+                        inputTileRows(t, at + 2 * row, at + row, -1f, at + row, at + 3 * row, -1f, cPad, v, o, plane, 8);
                     }
                 }
             }
@@ -127,13 +129,13 @@ final class Winograd2dGradientTiles {
     }
 
     /**
-     * V = B^T d B of one tile's VL channels, rows 0 and 1 of B^T d ({@link #inputTileBottom}: rows 2 and 3):
-     * d's rows start at t[at], {@code row} apart, its pixels {@code pixel} apart; V's 16 positions go to
-     * v[xi * plane + o]. B^T d takes rows d0 - d2, d1 + d2, d2 - d1, d1 - d3, and each of those rows times B
-     * its pixels e0 - e2, e1 + e2, e2 - e1, e1 - e3.
+     * Two rows of V = B^T d B for one tile's VL channels: rows d[a] + s d[b] and d[c] + u d[e] of
+     * B^T d (s, u = +-1: times -1 and the sum are exact, so this is the difference where s = -1), each
+     * pixel {@code pixel} apart, times B (pixels e0 - e2, e1 + e2, e2 - e1, e1 - e3), to V's positions xi0
+     * .. xi0 + 7 at v[xi * plane + o].
      *
-     * <p>Two methods for the tile, written out, on purpose. Each is past C2's size for inlining hot methods
-     * (325 bytecodes), so it is always compiled on its own, and each is small enough for C2's node budget
+     * <p>Written out, two rows a call, on purpose: the method is past C2's size for inlining a hot method
+     * (325 bytecodes), so it is always compiled on its own, and small enough for C2's node budget
      * (NodeCountInliningCutoff), so all its vector operations are intrinsified. As four calls of a per-row
      * method, C2 inlined some of them into {@link #inputTiles} until that method's budget ran out part-way
      * through one, whose stores then ran the Vector API's Java fallback (seen in one of five PaB runs:
@@ -141,49 +143,25 @@ final class Winograd2dGradientTiles {
      * -XX:+PrintInlining; that run measured 1,075-1,107 against 1,148-1,194 images/s); as one method for the
      * whole tile, the budget ran out at its last four stores in every run.
      */
-    private static void inputTileTop(float[] t, int at, int row, int pixel, float[] v, int o, int plane) {
-        int r1 = at + row, r2 = at + 2 * row;
-        // row 0 of B^T d: d0 - d2
-        FloatVector a0 = FloatVector.fromArray(S, t, at).sub(FloatVector.fromArray(S, t, r2));
-        FloatVector a1 = FloatVector.fromArray(S, t, at + pixel).sub(FloatVector.fromArray(S, t, r2 + pixel));
-        FloatVector a2 = FloatVector.fromArray(S, t, at + 2 * pixel).sub(FloatVector.fromArray(S, t, r2 + 2 * pixel));
-        FloatVector a3 = FloatVector.fromArray(S, t, at + 3 * pixel).sub(FloatVector.fromArray(S, t, r2 + 3 * pixel));
-        a0.sub(a2).intoArray(v, o);
-        a1.add(a2).intoArray(v, plane + o);
-        a2.sub(a1).intoArray(v, 2 * plane + o);
-        a1.sub(a3).intoArray(v, 3 * plane + o);
-        // row 1: d1 + d2
-        FloatVector b0 = FloatVector.fromArray(S, t, r1).add(FloatVector.fromArray(S, t, r2));
-        FloatVector b1 = FloatVector.fromArray(S, t, r1 + pixel).add(FloatVector.fromArray(S, t, r2 + pixel));
-        FloatVector b2 = FloatVector.fromArray(S, t, r1 + 2 * pixel).add(FloatVector.fromArray(S, t, r2 + 2 * pixel));
-        FloatVector b3 = FloatVector.fromArray(S, t, r1 + 3 * pixel).add(FloatVector.fromArray(S, t, r2 + 3 * pixel));
-        b0.sub(b2).intoArray(v, 4 * plane + o);
-        b1.add(b2).intoArray(v, 5 * plane + o);
-        b2.sub(b1).intoArray(v, 6 * plane + o);
-        b1.sub(b3).intoArray(v, 7 * plane + o);
-    }
-
-    /** Rows 2 and 3 of {@link #inputTileTop}'s tile. */
-    private static void inputTileBottom(float[] t, int at, int row, int pixel, float[] v, int o, int plane) {
-        int r1 = at + row, r2 = at + 2 * row, r3 = at + 3 * row;
-        // row 2: d2 - d1
-        FloatVector c0 = FloatVector.fromArray(S, t, r2).sub(FloatVector.fromArray(S, t, r1));
-        FloatVector c1 = FloatVector.fromArray(S, t, r2 + pixel).sub(FloatVector.fromArray(S, t, r1 + pixel));
-        FloatVector c2 = FloatVector.fromArray(S, t, r2 + 2 * pixel).sub(FloatVector.fromArray(S, t, r1 + 2 * pixel));
-        FloatVector c3 = FloatVector.fromArray(S, t, r2 + 3 * pixel).sub(FloatVector.fromArray(S, t, r1 + 3 * pixel));
-        c0.sub(c2).intoArray(v, 8 * plane + o);
-        c1.add(c2).intoArray(v, 9 * plane + o);
-        c2.sub(c1).intoArray(v, 10 * plane + o);
-        c1.sub(c3).intoArray(v, 11 * plane + o);
-        // row 3: d1 - d3
-        FloatVector e0 = FloatVector.fromArray(S, t, r1).sub(FloatVector.fromArray(S, t, r3));
-        FloatVector e1 = FloatVector.fromArray(S, t, r1 + pixel).sub(FloatVector.fromArray(S, t, r3 + pixel));
-        FloatVector e2 = FloatVector.fromArray(S, t, r1 + 2 * pixel).sub(FloatVector.fromArray(S, t, r3 + 2 * pixel));
-        FloatVector e3 = FloatVector.fromArray(S, t, r1 + 3 * pixel).sub(FloatVector.fromArray(S, t, r3 + 3 * pixel));
-        e0.sub(e2).intoArray(v, 12 * plane + o);
-        e1.add(e2).intoArray(v, 13 * plane + o);
-        e2.sub(e1).intoArray(v, 14 * plane + o);
-        e1.sub(e3).intoArray(v, 15 * plane + o);
+    private static void inputTileRows(float[] t, int a, int b, float s, int c, int e, float u, int pixel, float[] v,
+            int o, int plane, int xi0) {
+        FloatVector vs = FloatVector.broadcast(S, s), vu = FloatVector.broadcast(S, u);
+        FloatVector p0 = FloatVector.fromArray(S, t, a).add(FloatVector.fromArray(S, t, b).mul(vs));
+        FloatVector p1 = FloatVector.fromArray(S, t, a + pixel).add(FloatVector.fromArray(S, t, b + pixel).mul(vs));
+        FloatVector p2 = FloatVector.fromArray(S, t, a + 2 * pixel).add(FloatVector.fromArray(S, t, b + 2 * pixel).mul(vs));
+        FloatVector p3 = FloatVector.fromArray(S, t, a + 3 * pixel).add(FloatVector.fromArray(S, t, b + 3 * pixel).mul(vs));
+        p0.sub(p2).intoArray(v, xi0 * plane + o);
+        p1.add(p2).intoArray(v, (xi0 + 1) * plane + o);
+        p2.sub(p1).intoArray(v, (xi0 + 2) * plane + o);
+        p1.sub(p3).intoArray(v, (xi0 + 3) * plane + o);
+        FloatVector q0 = FloatVector.fromArray(S, t, c).add(FloatVector.fromArray(S, t, e).mul(vu));
+        FloatVector q1 = FloatVector.fromArray(S, t, c + pixel).add(FloatVector.fromArray(S, t, e + pixel).mul(vu));
+        FloatVector q2 = FloatVector.fromArray(S, t, c + 2 * pixel).add(FloatVector.fromArray(S, t, e + 2 * pixel).mul(vu));
+        FloatVector q3 = FloatVector.fromArray(S, t, c + 3 * pixel).add(FloatVector.fromArray(S, t, e + 3 * pixel).mul(vu));
+        q0.sub(q2).intoArray(v, (xi0 + 4) * plane + o);
+        q1.add(q2).intoArray(v, (xi0 + 5) * plane + o);
+        q2.sub(q1).intoArray(v, (xi0 + 6) * plane + o);
+        q1.sub(q3).intoArray(v, (xi0 + 7) * plane + o);
     }
 
     /**
