@@ -15,7 +15,6 @@ final class BatchNormF32 {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int VL = F.length();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final int ABS_BITS = 0x7fffffff;
     /** Values per float-lane block before the partial sums move to double. */
     static final int BLOCK = 16 * VL;
     /** Vectors per block of the moments: four sums of each kind, so each lane adds BLOCK / VL floats. */
@@ -178,7 +177,7 @@ final class BatchNormF32 {
                     FloatVector gv = masked(g, gb + i, relu, xv, va, vb, zero);
                     FloatVector out = gv.sub(vm).sub(xv.sub(vmu).mul(vk)).mul(vs);
                     out.intoArray(gx, ob + i);
-                    mv = mv.max(out.reinterpretAsInts().and(ABS_BITS));
+                    mv = mv.max(out.reinterpretAsInts().and(VectorLoops.ABS_BITS));
                 }
                 most = mv.reduceLanes(VectorOperators.MAX);
             }
@@ -186,7 +185,7 @@ final class BatchNormF32 {
                 float gi = !relu || Math.fma(x[xb + i], a, b) > 0 ? g[gb + i] : 0f;
                 float out = (gi - meanG - (x[xb + i] - mu) * k) * scale;
                 gx[ob + i] = out;
-                most = Math.max(most, Float.floatToRawIntBits(out) & ABS_BITS);
+                most = Math.max(most, Float.floatToRawIntBits(out) & VectorLoops.ABS_BITS);
             }
             maxBits[mOff + p] = Math.max(maxBits[mOff + p], most);
         }

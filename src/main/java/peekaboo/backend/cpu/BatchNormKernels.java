@@ -118,11 +118,7 @@ final class BatchNormKernels {
                             scale[ch], maxBits, b0);
                 }
             });
-            if (gx.isContiguous()) {
-                float[] maxima = new float[n];
-                for (int i = 0; i < n; i++) maxima[i] = Float.intBitsToFloat(maxBits[i]);
-                gx.storage().rememberSampleMaxAbs(gx.offset(), gx.numel(), maxima);
-            }
+            if (gx.isContiguous()) VectorLoops.rememberSampleMaxAbs(gx, maxBits);
             return;
         }
         tasks(c, 2L * c * n * inner, ch -> {

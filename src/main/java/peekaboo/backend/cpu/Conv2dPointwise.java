@@ -59,10 +59,6 @@ final class Conv2dPointwise {
         float[] other = new float[0];
         float[] acc = new float[0];
         final float[] tile = new float[MR * NR];
-
-        static float[] grow(float[] a, int n) {
-            return a.length >= n ? a : new float[n];
-        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -126,7 +122,7 @@ final class Conv2dPointwise {
         int[] offs = rowOffsets(c, row);
         Parallel.forEachTask(g.n(), b -> {
             Workspace ws = WORKSPACE.get();
-            float[] xs = ws.gathered = Workspace.grow(ws.gathered, c * row);
+            float[] xs = ws.gathered = Buffers.grow(ws.gathered, c * row);
             gather(g, x, xOff + b * c * g.h() * g.w(), xs, 0, row);
             int yo = yOff + b * k * p;
             product(a, xs, 0, p, offs, y, yo, ws.tile);
@@ -150,11 +146,11 @@ final class Conv2dPointwise {
         int[] offs = rowOffsets(k, row);
         Parallel.forEachTask(g.n(), b -> {
             Workspace ws = WORKSPACE.get();
-            float[] ds = ws.gathered = Workspace.grow(ws.gathered, k * row);
+            float[] ds = ws.gathered = Buffers.grow(ws.gathered, k * row);
             for (int ko = 0; ko < k; ko++) { // dy's rows spaced for the panels' reads past their ends
                 System.arraycopy(dy, dyOff + (b * k + ko) * p, ds, ko * row, p);
             }
-            float[] z = ws.other = Workspace.grow(ws.other, c * p);
+            float[] z = ws.other = Buffers.grow(ws.other, c * p);
             product(a, ds, 0, p, offs, z, 0, ws.tile);
             int d0 = dxOff + b * c * h * wd;
             Arrays.fill(dx, d0, d0 + c * h * wd, 0f);
@@ -192,9 +188,9 @@ final class Conv2dPointwise {
         float[][] partial = new float[parts][k * c];
         Parallel.forEachTask(parts, part -> {
             Workspace ws = WORKSPACE.get();
-            float[] xs = ws.gathered = Workspace.grow(ws.gathered, per * c * row);
-            float[] ds = ws.other = Workspace.grow(ws.other, per * k * row);
-            float[] acc = ws.acc = Workspace.grow(ws.acc, accSize);
+            float[] xs = ws.gathered = Buffers.grow(ws.gathered, per * c * row);
+            float[] ds = ws.other = Buffers.grow(ws.other, per * k * row);
+            float[] acc = ws.acc = Buffers.grow(ws.acc, accSize);
             Arrays.fill(acc, 0, accSize, 0f);
             int b1 = (int) ((long) g.n() * (part + 1) / parts);
             for (int b0 = (int) ((long) g.n() * part / parts); b0 < b1; b0 += per) {
@@ -204,7 +200,7 @@ final class Conv2dPointwise {
                     if (qx == null) {
                         gather(g, x, xOff + b * c * hw, xs, i * c * row, row);
                     } else {
-                        float[] raw = ws.quantized = Workspace.grow(ws.quantized, c * row);
+                        float[] raw = ws.quantized = Buffers.grow(ws.quantized, c * row);
                         gather(g, x, xOff + b * c * hw, raw, 0, row);
                         qx.copy(raw, 0, xs, i * c * row, c * row); // Q keeps the zeros past p zero
                     }

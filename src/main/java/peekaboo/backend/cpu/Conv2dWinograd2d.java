@@ -118,10 +118,6 @@ final class Conv2dWinograd2d {
         /** The per-block sums of a weight gradient: reused from call to call while large enough. */
         float[][] sums = new float[0][];
 
-        static float[] grow(float[] a, int size) {
-            return a.length >= size ? a : new float[size];
-        }
-
         float[][] blockSums(int blocks, int size) {
             if (sums.length < blocks) {
                 sums = Arrays.copyOf(sums, blocks);
@@ -184,12 +180,12 @@ final class Conv2dWinograd2d {
         Workspace ws = WORKSPACE.get();
         // U_xi as MR-row panels over the depth c
         int uPlane = planeStride(kPad * c);
-        float[] u = ws.u = Workspace.grow(ws.u, XI * uPlane);
+        float[] u = ws.u = Buffers.grow(ws.u, XI * uPlane);
         Parallel.forRange(kPad / MR, (p0, p1) -> kernelTransform(w, wOff, flipped, k, c, p0, p1, u, uPlane));
         int vPlane = planeStride(c * maxCols);
         int mPlane = planeStride(k * maxCols);
-        float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
-        float[] m = ws.m = Workspace.grow(ws.m, XI * mPlane);
+        float[] v = ws.v = Buffers.grow(ws.v, XI * vPlane);
+        float[] m = ws.m = Buffers.grow(ws.m, XI * mPlane);
         for (int b0 = 0; b0 < g.n(); b0 += nb) {
             int b1 = Math.min(g.n(), b0 + nb);
             int cols = (b1 - b0) * tpi;
@@ -246,8 +242,8 @@ final class Conv2dWinograd2d {
             // padding rows and columns written as zeros
             int vPlane = planeStride(cPad * maxCols);
             int zPlane = planeStride(kPad * maxCols);
-            float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
-            float[] z = ws.m = Workspace.grow(ws.m, XI * zPlane);
+            float[] v = ws.v = Buffers.grow(ws.v, XI * vPlane);
+            float[] z = ws.m = Buffers.grow(ws.m, XI * zPlane);
             float[] mw = sums[block];
             for (int b0 = first; b0 < end; b0 += nb) {
                 int b1 = Math.min(end, b0 + nb);
@@ -309,11 +305,11 @@ final class Conv2dWinograd2d {
         // padding rows and columns written as zeros
         int vPlane = planeStride(cPad * maxCols);
         int zPlane = planeStride(kPad * maxCols);
-        float[] v = ws.v = Workspace.grow(ws.v, XI * vPlane);
-        float[] z = ws.m = Workspace.grow(ws.m, XI * zPlane);
+        float[] v = ws.v = Buffers.grow(ws.v, XI * vPlane);
+        float[] z = ws.m = Buffers.grow(ws.m, XI * zPlane);
         // the transformed gradient M_xi[ko][ci] at mw[xi*mwPlane + ko*c + ci]
         int mwPlane = planeStride(k * c);
-        float[] mw = ws.u = Workspace.grow(ws.u, XI * mwPlane);
+        float[] mw = ws.u = Buffers.grow(ws.u, XI * mwPlane);
         for (int b0 = 0; b0 < g.n(); b0 += nb) {
             int b1 = Math.min(g.n(), b0 + nb);
             int cols = (b1 - b0) * slots;

@@ -56,10 +56,6 @@ final class Conv2dWinogradChunks {
         /** The call that last zeroed u (the padding columns stay zero within a call). */
         long zeroedFor = -1;
 
-        static float[] grow(float[] a, int size) {
-            return a.length >= size ? a : new float[size];
-        }
-
         /** The four u buffers, at least size floats, zeroed at the first use in a call. */
         float[][] u(int size, long call) {
             for (int i = 0; i < 4; i++) {
@@ -115,9 +111,9 @@ final class Conv2dWinogradChunks {
             float[][] u = ws.u(patches.bufferSize(nb), call);
             float[][] m = ws.m;
             for (int i = 0; i < 4; i++) {
-                m[i] = Workspace.grow(m[i], k * nb * p2);
+                m[i] = Buffers.grow(m[i], k * nb * p2);
             }
-            ws.zeros = Workspace.grow(ws.zeros, Math.max(g.w(), VL));
+            ws.zeros = Buffers.grow(ws.zeros, Math.max(g.w(), VL));
             for (int b = b0; b < b1; b++) {
                 int o = (b - b0) * patches.imageSize;
                 WinogradRows.inputRows(g, x, xOff + b * c * hw, th, wp, ws.zeros, u[0], o, u[1], o, u[2], o,
@@ -126,8 +122,8 @@ final class Conv2dWinogradChunks {
             for (int i = 0; i < 4; i++) {
                 Conv2dIm2col.gemm(parallel, packed[i], cols, patches.asB(u[i]), m[i], 0, cols);
             }
-            ws.top = Workspace.grow(ws.top, p2);
-            ws.bottom = Workspace.grow(ws.bottom, p2);
+            ws.top = Buffers.grow(ws.top, p2);
+            ws.bottom = Buffers.grow(ws.bottom, p2);
             for (int b = b0; b < b1; b++) {
                 for (int ko = 0; ko < k; ko++) {
                     float bv = bias == null ? 0f : bias[biasOff + ko];
@@ -186,13 +182,13 @@ final class Conv2dWinogradChunks {
                     int b1 = Math.min(g.n(), b0 + nb);
                     int cols = (b1 - b0) * p2;
                     float[][] u = ws.u(patches.bufferSize(nb), call);
-                    ws.a = Workspace.grow(ws.a, 4 * k * cols + VL);
-                    ws.zeros = Workspace.grow(ws.zeros, Math.max(Math.max(g.w(), ow), VL));
+                    ws.a = Buffers.grow(ws.a, 4 * k * cols + VL);
+                    ws.zeros = Buffers.grow(ws.zeros, Math.max(Math.max(g.w(), ow), VL));
                     for (int b = b0; b < b1; b++) {
                         float[] xs = x;
                         int xs0 = xOff + b * c * hw;
                         if (qx != null) {
-                            xs = ws.scratch = Workspace.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
+                            xs = ws.scratch = Buffers.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
                             qx.copy(x, xs0, xs, 0, c * hw);
                             xs0 = 0;
                         }
@@ -201,7 +197,7 @@ final class Conv2dWinogradChunks {
                         float[] ds = dy;
                         int ds0 = dyOff + b * k * oh * ow;
                         if (qdy != null) {
-                            ds = ws.scratch = Workspace.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
+                            ds = ws.scratch = Buffers.grow(ws.scratch, Math.max(c * hw, k * oh * ow));
                             qdy.copy(dy, ds0, ds, 0, k * oh * ow);
                             ds0 = 0;
                         }

@@ -16,8 +16,8 @@ import peekaboo.tensor.Tensor;
 public final class PabKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** The bits of |v| are those of v with the sign bit cleared; above this, they are a NaN's. */
-    private static final int ABS_BITS = 0x7fffffff;
+    /** The bits of |v| are those of v with the sign bit cleared ({@link VectorLoops#ABS_BITS}); above this, a NaN's. */
+    private static final int ABS_BITS = VectorLoops.ABS_BITS;
     private static final int INFINITY_BITS = 0x7f800000;
     /** 2^23: for 0 <= t < 2^23, (t + 2^23) - 2^23 is rint(t) (round half to even) in float32. */
     private static final float RINT_MAGIC = 8388608f;

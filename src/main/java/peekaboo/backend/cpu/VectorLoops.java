@@ -14,7 +14,7 @@ final class VectorLoops {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** |v|'s bits are v's with the sign bit cleared; as ints they order as the floats do, NaNs above infinity. */
-    private static final int ABS_BITS = 0x7fffffff;
+    static final int ABS_BITS = 0x7fffffff;
 
     private VectorLoops() {}
 
