@@ -8,7 +8,9 @@
 # PyTorch runs with glibc's malloc keeping freed blocks (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_): by
 # default every pass's new 4-8 MB output is mapped fresh from the OS and page-faulted in, which made its 16->16
 # 32x32 forward 6.5 ms instead of 2.2 (sys time 3.1 of 4.3 s), a cost of its allocator, not of oneDNN's kernels.
-# Results: a table on stdout and bench/results/conv-layers.json (overwritten).
+# With --hot each layer's calls are timed in a row instead (its operands in the caches as far as they fit): the
+# sweeps read most operands from memory, as the other layers' calls ran in between; a training step lies between.
+# Results: a table on stdout and bench/results/conv-layers.json, or conv-layers-hot.json (overwritten).
 set -euo pipefail
 
 usage() {
@@ -19,18 +21,21 @@ usage: bench/conv-layers.sh [options]
   --rounds N      rounds, each ours then PyTorch in fresh processes (default 2)
   --peak GFLOPS   the fp32 peak of both cores (default: measured by ../shared/tools/peak-fp32)
   --python PY     the python with torch (default: /usr/bin/python3, then python3 on the PATH)
+  --hot           time each layer's calls in a row after the warm-up (operands in the caches as far as they
+                  fit) instead of sweeps over all layers (operands mostly from memory, as other layers ran between)
   --no-torch      only our engine
-  --out FILE      JSON results (default bench/results/conv-layers.json)
+  --out FILE      JSON results (default bench/results/conv-layers.json; with --hot conv-layers-hot.json)
   -h, --help      this text
 EOF2
 }
 die() { echo "conv-layers.sh: $*" >&2; exit 2; }
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-models=resnet20,resnet18 reps=15 rounds=2 peak="" python="" torch=1 out=bench/results/conv-layers.json
+models=resnet20,resnet18 reps=15 rounds=2 peak="" python="" torch=1 hot=0 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-torch) torch=0 ;;
+    --hot) hot=1 ;;
     --models|--reps|--rounds|--peak|--python|--out)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)."
       case "$1" in
@@ -43,6 +48,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+[ -n "$out" ] || out=bench/results/conv-layers$([ $hot = 0 ] || echo -hot).json
 for m in ${models//,/ }; do
   [[ $m == resnet20 || $m == resnet18 ]] || die "unknown model '$m' in --models; choose resnet20, resnet18 or both."
 done
@@ -74,29 +80,31 @@ cp_file=target/jmh-classpath.txt
 mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
 cp="target/test-classes:target/classes:$(cat "$cp_file")"
 
+hot_flag=()
+[ $hot = 0 ] || hot_flag=(--hot)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for m in ${models//,/ }; do
   for r in $(seq 1 "$rounds"); do
     echo "$m, round $r of $rounds: ours ..."
-    java --add-modules jdk.incubator.vector -Dtsv=true -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
+    java --add-modules jdk.incubator.vector -Dtsv=true -Dhot=$([ $hot = 1 ] && echo true || echo false) -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
       2>/dev/null | sed "s/^/$m\tours\t/" >>"$tmp/rows.tsv"
     if [ -n "$py" ]; then
       echo "$m, round $r of $rounds: PyTorch ..."
       MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736 \
-        "$py" bench/torch/conv_layers.py "$m" --reps "$reps" | sed "s/^/$m\ttorch\t/" >>"$tmp/rows.tsv"
+        "$py" bench/torch/conv_layers.py "$m" --reps "$reps" ${hot_flag[@]+"${hot_flag[@]}"} | sed "s/^/$m\ttorch\t/" >>"$tmp/rows.tsv"
     fi
   done
 done
 
 mkdir -p "$(dirname "$out")"
-awk -F'\t' -v peak="$peak" -v out="$out" -v torch="${py:+1}" '
+awk -F'\t' -v peak="$peak" -v out="$out" -v torch="${py:+1}" -v hot="$hot" '
   # model, side, layer, count, pass, ms, GFLOP/s; keep the best (least ms) per row and side
   { k = $1 SUBSEP $3 SUBSEP $5
     if (!(k in seen)) { seen[k] = 1; order[++n] = k; model[k] = $1; layer[k] = $3; count[k] = $4; pass[k] = $5 }
     if (!((k, $2) in ms) || $6 < ms[k, $2]) { ms[k, $2] = $6; gf[k, $2] = $7 } }
   END {
-    print "Peak " peak " GFLOP/s (both cores). Best of the round medians, ms and % of peak; ratio = PyTorch ms / ours."
+    print "Peak " peak " GFLOP/s (both cores). Best of the round medians, ms and % of peak; ratio = PyTorch ms / ours" (hot ? "; each layer timed on its own (--hot)." : "; sweeps over all layers.")
     print ""
     print "| model | layer (count) | pass | ours | PyTorch | ratio | ours >= 75% |"
     print "|---|---|---|---|---|---|---|"
@@ -117,7 +125,7 @@ awk -F'\t' -v peak="$peak" -v out="$out" -v torch="${py:+1}" '
     printf "3x3 passes at 75%% of peak or more: ours %d of %d", ours75, all3
     if (torch) printf ", PyTorch %d of %d; ours faster than PyTorch in %d of %d", torch75, all3, faster, all3
     print ""
-    printf "{\n  \"peak_gflops\": %s,\n  \"rows\": [\n", peak > out
+    printf "{\n  \"peak_gflops\": %s,\n  \"method\": \"%s\",\n  \"rows\": [\n", peak, (hot ? "hot" : "sweeps") > out
     for (i = 1; i <= n; i++) printf "%s%s\n", js[i], (i < n ? "," : "") > out
     printf "  ]\n}\n" > out
   }' "$tmp/rows.tsv"

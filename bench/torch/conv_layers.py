@@ -6,7 +6,10 @@ convolution (forward) and convolution_backward with one output each (input gradi
 random normal tensors, no bias. Prints one tab-separated line per layer and pass: name, count in the model,
 pass, ms, GFLOP/s (2 n k outH outW c r s flops a pass).
 
-Usage: /usr/bin/python3 bench/torch/conv_layers.py resnet20|resnet18 [--reps 15] [--warmup 40] [--threads 2]"""
+With --hot, each layer's calls are timed in a row after the same warm-up (its operands in the caches as far as
+they fit), as ConvLayersTimer -Dhot=true.
+
+Usage: /usr/bin/python3 bench/torch/conv_layers.py resnet20|resnet18 [--reps 15] [--warmup 40] [--threads 2] [--hot]"""
 import argparse
 import statistics
 import time
@@ -49,13 +52,22 @@ def main():
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=40)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--hot", action="store_true",
+                    help="after the warm-up, time each layer's calls in a row (ConvLayersTimer -Dhot=true)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     layers = [(spec, *layer_passes(*spec[:7])) for spec in LAYERS[args.model]]
     times = [[[] for _ in PASSES] for _ in layers]
     with torch.no_grad():
-        for r in range(-args.warmup, args.reps):
+        for r in range(-args.warmup, 0 if args.hot else args.reps):
             for li, (_, passes, _) in enumerate(layers):
+                for pi, run in enumerate(passes):
+                    t0 = time.perf_counter()
+                    run()
+                    if r >= 0:
+                        times[li][pi].append(time.perf_counter() - t0)
+        for li, (_, passes, _) in enumerate(layers if args.hot else []):
+            for r in range(-1, args.reps):
                 for pi, run in enumerate(passes):
                     t0 = time.perf_counter()
                     run()

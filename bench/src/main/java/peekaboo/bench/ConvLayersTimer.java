@@ -11,7 +11,8 @@ import peekaboo.backend.cpu.Conv2dF32;
  * Usage: java ... peekaboo.bench.ConvLayersTimer [resnet20|resnet18] [reps] [peak GFLOP/s] [density]
  * (density below 1 zeroes that fraction of every layer's weights at random, as a pruned layer;
  * GFLOP/s still count the dense work). {@code -Dlayers=1,3} times only those rows (0-based);
- * {@code -Dtsv=true} prints one tab-separated line per layer and pass (for bench/conv-layers.sh).
+ * {@code -Dtsv=true} prints one tab-separated line per layer and pass (for bench/conv-layers.sh); {@code -Dhot=true}
+ * see {@link #HOT}.
  *
  * <p>Method, the same as bench/torch/conv_layers.py's: every layer's three passes run in turn, layer after
  * layer, as in a training step ({@link #WARMUP} untimed sweeps over all layers, then {@code reps} timed
@@ -25,6 +26,13 @@ public final class ConvLayersTimer {
      * stride 2, the passes alternating: 2.0-2.5 ms a forward over the first 40 calls, 1.1 ms from the 60th).
      */
     private static final int WARMUP = Integer.getInteger("warmup", 40);
+
+    /**
+     * {@code -Dhot=true}: after the same warm-up, each layer's calls are timed in a row (its three passes
+     * alternating), so that its operands are in the caches as far as they fit (ResNet-20's layers: 20-30 MB
+     * against a 32 MB L3). A training step lies between: a layer's input was written by the op just before it.
+     */
+    private static final boolean HOT = Boolean.getBoolean("hot");
 
     /** {n, c, hw, k, rs, stride, pad, count in the model} of the two models' distinct conv layers. */
     static int[][] layers(String model) {
@@ -73,8 +81,17 @@ public final class ConvLayersTimer {
                     new float[g.inputSize()], new float[g.weightSize()]));
         }
         double[][][] t = new double[chosen.size()][3][reps];
-        for (int r = -WARMUP; r < reps; r++) {
+        for (int r = -WARMUP; r < (HOT ? 0 : reps); r++) {
             for (int li = 0; li < chosen.size(); li++) {
+                for (int pass = 0; pass < 3; pass++) {
+                    long t0 = System.nanoTime();
+                    chosen.get(li).run(pass);
+                    if (r >= 0) t[li][pass][r] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        for (int li = 0; HOT && li < chosen.size(); li++) { // each layer's calls in a row, its passes alternating
+            for (int r = -1; r < reps; r++) {
                 for (int pass = 0; pass < 3; pass++) {
                     long t0 = System.nanoTime();
                     chosen.get(li).run(pass);
