@@ -90,20 +90,8 @@ logs=target/compare-logs  # every command's full output (per-step times), replac
 rm -rf "$logs"
 mkdir -p "$logs"
 
-# The python that has torch: --python, else Debian's /usr/bin/python3 (a pyenv python3 earlier on the
-# PATH may lack torch), else python3 on the PATH.
-py=""
-if [ $torch = 1 ]; then
-  if [ -n "$python" ]; then
-    "$python" -c 'import torch' 2>/dev/null || die "--python $python cannot import torch."
-    py=$python
-  else
-    for cand in /usr/bin/python3 "$(command -v python3 || true)"; do
-      if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -c 'import torch' 2>/dev/null; then py=$cand; break; fi
-    done
-  fi
-  [ -n "$py" ] || echo "PyTorch part skipped: no python3 that can import torch (Debian: apt-get install python3-torch python3-torchvision)."
-fi
+. bench/torch-python.sh
+torch_python "$torch" "$python"
 torch_version=""
 [ -z "$py" ] || torch_version=$("$py" -c 'import torch; print(torch.__version__)')
 have_vision=0

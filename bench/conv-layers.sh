@@ -62,18 +62,8 @@ if [ -z "$peak" ]; then
 fi
 [[ $peak =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--peak must be a number of GFLOP/s, got '$peak'."
 
-py=""
-if [ $torch = 1 ]; then
-  if [ -n "$python" ]; then
-    "$python" -c 'import torch' 2>/dev/null || die "--python $python cannot import torch."
-    py=$python
-  else
-    for cand in /usr/bin/python3 "$(command -v python3 || true)"; do
-      if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -c 'import torch' 2>/dev/null; then py=$cand; break; fi
-    done
-  fi
-  [ -n "$py" ] || echo "PyTorch part skipped: no python3 that can import torch (Debian: apt-get install python3-torch)."
-fi
+. bench/torch-python.sh
+torch_python "$torch" "$python"
 
 echo "Building (mvn test-compile) ..."
 cp_file=target/jmh-classpath.txt
