@@ -17,7 +17,7 @@ usage() {
   cat <<'EOF2'
 usage: bench/conv-layers.sh [options]
   --models LIST   resnet20, resnet18 or both, comma-separated (default resnet20,resnet18)
-  --reps N        timed sweeps over a model's layers per round (default 15)
+  --reps N        timed sweeps over a model's layers per round, or calls per layer with --hot (default 15)
   --rounds N      rounds, each ours then PyTorch in fresh processes (default 2)
   --peak GFLOPS   the fp32 peak of both cores (default: measured by ../shared/tools/peak-fp32)
   --python PY     the python with torch (default: /usr/bin/python3, then python3 on the PATH)
