@@ -175,38 +175,6 @@ class ConvProperties {
     }
 
     /**
-     * 16-channel 3x3 "same" layers with rows of whole vectors take the outer-product weight gradient
-     * (Conv2dOuterWeightGrad): heights from 1, one or two vectors a row, 8 to 32 output channels, one image or
-     * more images than chunks.
-     */
-    @Property(tries = 30, seed = "235")
-    void outerWeightGradFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 20) int n,
-            @ForAll @IntRange(min = 1, max = 12) int h, @ForAll @IntRange(min = 1, max = 2) int rowVectors,
-            @ForAll @IntRange(min = 1, max = 4) int kBlocks, @ForAll long seed) {
-        ConvShape g = new ConvShape(n, 16, h, 16 * rowVectors, 8 * kBlocks, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        assertTrue(Conv2dOuterWeightGrad.supports(g), () -> g + " should take the outer-product weight gradient");
-        checkF32(g, seed, 0);
-    }
-
-    /** The channels-last copy's 16 x 16 transposition, against scalars, at any offsets and strides. */
-    @Property(tries = 50, seed = "236")
-    void transpose16MatchesScalars(@ForAll @IntRange(min = 0, max = 40) int s, @ForAll @IntRange(min = 16, max = 70) int stride,
-            @ForAll @IntRange(min = 0, max = 40) int d, @ForAll long seed) {
-        Random rnd = new Random(seed);
-        float[] src = randomF(rnd, s + 15 * stride + 16);
-        float[] dst = filled(d + 256 + 5);
-        Conv2dOuterWeightGrad.transpose16(src, s, stride, dst, d);
-        for (int p = 0; p < 16; p++) {
-            for (int c = 0; c < 16; c++) {
-                assertEquals(src[s + c * stride + p], dst[d + 16 * p + c], "pixel " + p + ", channel " + c);
-            }
-        }
-        for (int i = 0; i < 5; i++) {
-            assertEquals(7f, dst[d + 256 + i], "wrote past the block");
-        }
-    }
-
-    /**
      * A 3x1 kernel with padded columns: rows of 14 under a padding of 1 are shorter than a vector, and the
      * last row's vector store of one transformed block reached the next block's first padding column.
      */

@@ -49,16 +49,6 @@ class QuantizedWeightGradProperties {
         check(g, r);
     }
 
-    /** The same on 16-channel 3x3 layers (Conv2dOuterWeightGrad: x quantised before its channels-last copy). */
-    @Property(tries = 30, seed = "234")
-    void fusedQuantisationEqualsQuantisingFirstOnOuterProducts(@ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        ConvShape g = new ConvShape(1 + r.nextInt(10), 16, 1 + r.nextInt(12), 16 * (1 + r.nextInt(2)),
-                8 * (1 + r.nextInt(3)), 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        assertTrue(Conv2dOuterWeightGrad.supports(g), g::toString);
-        check(g, r);
-    }
-
     private static void check(ConvShape g, SplittableRandom r) {
         float[] x = random(r, g.inputSize(), true);
         float[] dy = random(r, g.outputSize(), false);
