@@ -1,6 +1,8 @@
 package peekaboo.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import peekaboo.backend.ConvShape;
 import peekaboo.backend.cpu.Conv2dF32;
@@ -68,7 +70,7 @@ public final class ConvLayersTimer {
         String only = System.getProperty("layers");
         int[][] specs = layers(model);
         Random rnd = new Random(1);
-        java.util.List<Layer> chosen = new java.util.ArrayList<>();
+        List<Layer> chosen = new ArrayList<>();
         for (int li = 0; li < specs.length; li++) {
             int[] l = specs[li];
             if (only != null && !("," + only + ",").contains("," + li + ",")) continue;
