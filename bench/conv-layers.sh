@@ -31,11 +31,11 @@ EOF2
 die() { echo "conv-layers.sh: $*" >&2; exit 2; }
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-models=resnet20,resnet18 reps=15 rounds=2 peak="" python="" torch=1 hot=0 out=""
+models=resnet20,resnet18 reps=15 rounds=2 peak="" python="" torch=1 hot=false out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-torch) torch=0 ;;
-    --hot) hot=1 ;;
+    --hot) hot=true ;;
     --models|--reps|--rounds|--peak|--python|--out)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)."
       case "$1" in
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$out" ] || out=bench/results/conv-layers$([ $hot = 0 ] || echo -hot).json
+[ -n "$out" ] || out=bench/results/conv-layers$([ $hot = false ] || echo -hot).json
 for m in ${models//,/ }; do
   [[ $m == resnet20 || $m == resnet18 ]] || die "unknown model '$m' in --models; choose resnet20, resnet18 or both."
 done
@@ -71,13 +71,13 @@ mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" -
 cp="target/test-classes:target/classes:$(cat "$cp_file")"
 
 hot_flag=()
-[ $hot = 0 ] || hot_flag=(--hot)
+[ $hot = false ] || hot_flag=(--hot)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for m in ${models//,/ }; do
   for r in $(seq 1 "$rounds"); do
     echo "$m, round $r of $rounds: ours ..."
-    java --add-modules jdk.incubator.vector -Dtsv=true -Dhot=$([ $hot = 1 ] && echo true || echo false) -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
+    java --add-modules jdk.incubator.vector -Dtsv=true -Dhot=$hot -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
       2>/dev/null | sed "s/^/$m\tours\t/" >>"$tmp/rows.tsv"
     if [ -n "$py" ]; then
       echo "$m, round $r of $rounds: PyTorch ..."
@@ -88,7 +88,7 @@ for m in ${models//,/ }; do
 done
 
 mkdir -p "$(dirname "$out")"
-awk -F'\t' -v peak="$peak" -v out="$out" -v torch="${py:+1}" -v hot="$hot" '
+awk -F'\t' -v peak="$peak" -v out="$out" -v torch="${py:+1}" -v hot="$([ $hot = false ] || echo 1)" '
   # model, side, layer, count, pass, ms, GFLOP/s; keep the best (least ms) per row and side
   { k = $1 SUBSEP $3 SUBSEP $5
     if (!(k in seen)) { seen[k] = 1; order[++n] = k; model[k] = $1; layer[k] = $3; count[k] = $4; pass[k] = $5 }

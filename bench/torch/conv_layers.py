@@ -58,21 +58,20 @@ def main():
     torch.set_num_threads(args.threads)
     layers = [(spec, *layer_passes(*spec[:7])) for spec in LAYERS[args.model]]
     times = [[[] for _ in PASSES] for _ in layers]
+    def run_passes(li, timed):
+        for pi, run in enumerate(layers[li][1]):
+            t0 = time.perf_counter()
+            run()
+            if timed:
+                times[li][pi].append(time.perf_counter() - t0)
+
     with torch.no_grad():
         for r in range(-args.warmup, 0 if args.hot else args.reps):
-            for li, (_, passes, _) in enumerate(layers):
-                for pi, run in enumerate(passes):
-                    t0 = time.perf_counter()
-                    run()
-                    if r >= 0:
-                        times[li][pi].append(time.perf_counter() - t0)
-        for li, (_, passes, _) in enumerate(layers if args.hot else []):
+            for li in range(len(layers)):
+                run_passes(li, r >= 0)
+        for li in range(len(layers) if args.hot else 0):
             for r in range(-1, args.reps):
-                for pi, run in enumerate(passes):
-                    t0 = time.perf_counter()
-                    run()
-                    if r >= 0:
-                        times[li][pi].append(time.perf_counter() - t0)
+                run_passes(li, r >= 0)
     for li, (spec, _, flops) in enumerate(layers):
         n, c, hw, k, rs, stride, pad, count = spec
         name = f"{c}->{k} {hw}x{hw} {rs}x{rs} s{stride}"

@@ -52,11 +52,18 @@ public final class ConvLayersTimer {
 
     /** One layer's tensors. */
     private record Layer(int[] spec, ConvShape g, float[] x, float[] w, float[] dy, float[] y, float[] dx, float[] dw) {
-        void run(int pass) {
-            switch (pass) {
-                case 0 -> Conv2dF32.forward(g, x, 0, w, 0, null, 0, y, 0);
-                case 1 -> Conv2dF32.inputGrad(g, dy, 0, w, 0, dx, 0);
-                default -> Conv2dF32.weightGrad(g, x, 0, dy, 0, dw, 0);
+        /** The three passes in turn; round r >= 0 records their times in seconds at seconds[pass][r]. */
+        void runPasses(int r, double[][] seconds) {
+            for (int pass = 0; pass < 3; pass++) {
+                long t0 = System.nanoTime();
+                switch (pass) {
+                    case 0 -> Conv2dF32.forward(g, x, 0, w, 0, null, 0, y, 0);
+                    case 1 -> Conv2dF32.inputGrad(g, dy, 0, w, 0, dx, 0);
+                    default -> Conv2dF32.weightGrad(g, x, 0, dy, 0, dw, 0);
+                }
+                if (r >= 0) {
+                    seconds[pass][r] = (System.nanoTime() - t0) / 1e9;
+                }
             }
         }
     }
@@ -85,20 +92,12 @@ public final class ConvLayersTimer {
         double[][][] t = new double[chosen.size()][3][reps];
         for (int r = -WARMUP; r < (HOT ? 0 : reps); r++) {
             for (int li = 0; li < chosen.size(); li++) {
-                for (int pass = 0; pass < 3; pass++) {
-                    long t0 = System.nanoTime();
-                    chosen.get(li).run(pass);
-                    if (r >= 0) t[li][pass][r] = (System.nanoTime() - t0) / 1e9;
-                }
+                chosen.get(li).runPasses(r, t[li]);
             }
         }
         for (int li = 0; HOT && li < chosen.size(); li++) { // each layer's calls in a row, its passes alternating
             for (int r = -1; r < reps; r++) {
-                for (int pass = 0; pass < 3; pass++) {
-                    long t0 = System.nanoTime();
-                    chosen.get(li).run(pass);
-                    if (r >= 0) t[li][pass][r] = (System.nanoTime() - t0) / 1e9;
-                }
+                chosen.get(li).runPasses(r, t[li]);
             }
         }
         String[] names = {"forward", "inputGrad", "weightGrad"};
