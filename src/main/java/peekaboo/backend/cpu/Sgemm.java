@@ -4,7 +4,7 @@ package peekaboo.backend.cpu;
  * Single-precision matrix multiply: C = op(A) op(B) (+ C), row-major, op(X) = X or X^T.
  *
  * <p>The default path is packed, cache-blocked, Vector API and multi-threaded
- * ({@link SgemmDriver}, {@link SgemmKernel}); {@code -Dpeekaboo.simd=false} selects the plain
+ * ({@link SgemmRows}, {@link SgemmKernel}); {@code -Dpeekaboo.simd=false} selects the plain
  * loop of {@link #sgemmScalar}, which is also the reference in tests. Equivalent to
  * {@code torch.addmm(C, op(A), op(B))} with beta = accumulate ? 1 : 0.
  */
@@ -35,8 +35,7 @@ public final class Sgemm {
             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, int ldc, boolean accumulate) {
         checkArgs(m, n, k, lda, ldb, ldc, transA, transB);
-        SgemmDriver.gemm(m, n, k, SgemmDriver.matrixA(transA, a, aOff, lda),
-                SgemmDriver.matrixB(transB, b, bOff, ldb), c, cOff, ldc, accumulate);
+        SgemmRows.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** The plain-Java reference path (i-p-j loop order, float accumulation). */

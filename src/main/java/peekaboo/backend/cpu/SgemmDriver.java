@@ -3,8 +3,6 @@ package peekaboo.backend.cpu;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * Cache-blocked packed GEMM (the GotoBLAS loop nest) around {@link SgemmKernel}.
  *
@@ -293,44 +291,6 @@ final class SgemmDriver {
 
     /** Packs op(B) for B stored k x n (ldb) when !trans, or n x k when trans. */
     static PackB matrixB(boolean trans, float[] b, int bOff, int ldb) {
-        if (!trans) {
-            return (k0, kc, j0, nc, dst) -> {
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nr = Math.min(NR, nc - jr);
-                    int base = jr * kc;
-                    if (nr == NR) { // whole vectors: System.arraycopy's call per 32 floats made this 1.4x slower
-                        for (int p = 0, src = bOff + k0 * ldb + j0 + jr, d = base; p < kc; p++, src += ldb, d += NR) {
-                            FloatVector.fromArray(SgemmKernel.S, b, src).intoArray(dst, d);
-                            FloatVector.fromArray(SgemmKernel.S, b, src + SgemmKernel.VL).intoArray(dst, d + SgemmKernel.VL);
-                        }
-                        continue;
-                    }
-                    for (int p = 0; p < kc; p++) {
-                        int d = base + p * NR;
-                        System.arraycopy(b, bOff + (k0 + p) * ldb + j0 + jr, dst, d, nr);
-                        for (int j = nr; j < NR; j++) {
-                            dst[d + j] = 0f;
-                        }
-                    }
-                }
-            };
-        }
-        return (k0, kc, j0, nc, dst) -> {
-            for (int jr = 0; jr < nc; jr += NR) {
-                int base = jr * kc;
-                for (int j = 0; j < NR; j++) {
-                    if (jr + j < nc) {
-                        int src = bOff + (j0 + jr + j) * ldb + k0;
-                        for (int p = 0; p < kc; p++) {
-                            dst[base + p * NR + j] = b[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            dst[base + p * NR + j] = 0f;
-                        }
-                    }
-                }
-            }
-        };
+        return (k0, kc, j0, nc, dst) -> SgemmRows.packB(trans, b, bOff, ldb, k0, kc, j0, nc, dst, 0);
     }
 }

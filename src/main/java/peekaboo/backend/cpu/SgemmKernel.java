@@ -86,6 +86,75 @@ final class SgemmKernel {
         c71.intoArray(t, 7 * NR + VL);
     }
 
+    /** Depth of the B panel that {@link #kernelRows} keeps in L1: 256 x NR floats = 32 KB of Zen 5's 48 KB. */
+    static final int ROWS_KC = 256;
+    /**
+     * Row stride of the A rows {@link #kernelRows} reads: a constant, so the eight loads of a step use one index
+     * and constant displacements; one cache line longer than {@link #ROWS_KC}, so the rows fall in different L1 sets.
+     */
+    static final int ROW_STRIDE = ROWS_KC + 16;
+
+    /**
+     * Like {@link #kernel}, but row i of the A panel is the kc floats at a[ai + i*ROW_STRIDE ..] (op(A)'s rows
+     * copied as they are, {@link SgemmRows}), not MR-high columns.
+     */
+    static void kernelRows(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        for (int p = ai, end = ai + kc; p < end; p++, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[p]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, a[p + 1 * ROW_STRIDE]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, a[p + 2 * ROW_STRIDE]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, a[p + 3 * ROW_STRIDE]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, a[p + 4 * ROW_STRIDE]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, a[p + 5 * ROW_STRIDE]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, a[p + 6 * ROW_STRIDE]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, a[p + 7 * ROW_STRIDE]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
+    }
+
     /**
      * Like {@link #kernel}, but B is read in place (direct convolution): row p of the B panel is
      * the two vectors at b[bq + offs[oi + p]] and b[bq + offs[oi + p] + second] (second = VL: NR

@@ -77,6 +77,41 @@ class SgemmProperties {
         }
     }
 
+    /**
+     * The plain-matrix path gives the same bits on all threads (either split) as on one, across its blocks: MC = 96
+     * rows, kc = 256, column blocks narrowed for deep k.
+     */
+    @Property(tries = 40, seed = "45")
+    void rowsPathSameBitsOnAllThreads(@ForAll @IntRange(min = 1, max = 300) int m,
+            @ForAll @IntRange(min = 1, max = 700) int n, @ForAll @IntRange(min = 1, max = 1300) int k,
+            @ForAll boolean transA, @ForAll boolean transB, @ForAll boolean accumulate, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int lda = (transA ? m : k) + 1;
+        int ldb = (transB ? k : n) + 3;
+        float[] a = random(rnd, (transA ? k : m) * lda);
+        float[] b = random(rnd, (transB ? n : k) * ldb);
+        float[] c0 = random(rnd, m * n);
+        float[] single = c0.clone();
+        SgemmRows.range(transA, transB, 0, m, 0, n, k, a, 0, lda, b, 0, ldb, single, 0, n, accumulate);
+        float[] all = c0.clone();
+        SgemmRows.gemm(transA, transB, m, n, k, a, 0, lda, b, 0, ldb, all, 0, n, accumulate);
+        for (int i = 0; i < single.length; i++) {
+            assertEquals(Float.floatToIntBits(single[i]), Float.floatToIntBits(all[i]), "entry " + i);
+        }
+    }
+
+    /** k deeper than one B buffer holds at NC columns (blocks of NR columns, a larger buffer beyond B_FLOATS / NR). */
+    @Test
+    void rowsPathDeepK() {
+        int deep = SgemmRows.B_FLOATS / SgemmKernel.NR + 300;
+        long seed = 11;
+        for (int[] s : new int[][] {{5, 70, 9000}, {9, 40, deep}}) {
+            for (int t = 0; t < 4; t++) {
+                check(true, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1, t == 3, seed++);
+            }
+        }
+    }
+
     /** Square products split their rows (nothing shared between the threads), wide ones and pre-packed op(A) columns. */
     @Test
     void threadsSplitRowsUnlessTheProductIsWide() {

@@ -1,0 +1,189 @@
+package peekaboo.backend.cpu;
+
+import static peekaboo.backend.cpu.SgemmKernel.MR;
+import static peekaboo.backend.cpu.SgemmKernel.NR;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * SGEMM for plain row-major matrices ({@link Sgemm#sgemm}): C = op(A) op(B) (+ C).
+ *
+ * <p>The loop nest, outermost first (the BLIS order, with the operands where each loop wants them):
+ * <ol>
+ * <li>a block of up to {@link #NC} columns: op(B) packed for all of k, in kc-deep blocks of NR-wide panels
+ * (one thread's packing buffer, in the last-level cache);</li>
+ * <li>a block of {@link #MC} rows of C, which then stays in L2 while all of k passes;</li>
+ * <li>a kc-deep block ({@link SgemmKernel#ROWS_KC}): the MC rows of op(A) copied with the constant row stride
+ * {@link SgemmKernel#ROW_STRIDE};</li>
+ * <li>one B panel (kc x NR, 32 KB), which stays in L1 while</li>
+ * <li>the kernel runs it against every MR rows of the A block ({@link SgemmKernel#kernelRows}).</li>
+ * </ol>
+ *
+ * <p>Against {@link SgemmDriver} (which conv layers use, with their own packers): op(A) is copied row by row
+ * instead of transposed into MR-high panels (the scalar transposition was 4.5% of a 512^3 product), and the
+ * kernel keeps the B panel in L1 rather than the A panel (B's 64 KB panel streamed from L2). One thread,
+ * n = 512, the two paths alternating in one JVM, six JVMs: 257-264 against 246-252 GFLOP/s (README, session 19).
+ */
+final class SgemmRows {
+
+    /** Rows of C per block: the C block (MC x NC) stays in L2 while all of k passes. */
+    static final int MC = 96;
+    /** Most columns per block; fewer when k is deep, so that a block of packed op(B) stays within {@link #B_FLOATS}. */
+    static final int NC = 512;
+    /** Size of one thread's op(B) buffer (4 MB), unless k alone needs more (k x NR). */
+    static final int B_FLOATS = 1 << 20;
+    /**
+     * Where packed op(B) starts in its buffer. The buffer is larger than half a G1 region, so G1 allocates it at
+     * the start of a region, and past the 16-byte array header element 12 starts a 64-byte line: every vector
+     * load of B then reads one cache line, not two. (With other collectors the start is not known; only speed
+     * depends on it.) One thread, n = 512: +1.7-1.9% against element 0.
+     */
+    static final int B_START = 12;
+
+    private static final class Workspace {
+        final float[] a = new float[MC * SgemmKernel.ROW_STRIDE];
+        float[] b = new float[B_START + B_FLOATS];
+        final float[] tile = new float[MR * NR];
+
+        float[] b(int floats) {
+            if (b.length < B_START + floats) {
+                b = new float[B_START + floats];
+            }
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private SgemmRows() {
+    }
+
+    /**
+     * C = op(A) op(B) (+ C) on all threads: each thread takes a contiguous, panel-aligned share of the columns
+     * of C (it packs only its own columns of op(B) and copies all rows of op(A)), or of the rows when C is
+     * taller than wide (then it copies its own rows of op(A) and packs all of op(B)).
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int colPanels = (n + NR - 1) / NR;
+        int rowPanels = (m + MR - 1) / MR;
+        int threads = Parallel.threads();
+        if (threads == 1 || (long) m * n * k < SgemmDriver.PARALLEL_MIN_WORK) {
+            range(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (n >= m && colPanels >= threads || rowPanels < threads) {
+            Parallel.forRange(colPanels, (p0, p1) -> range(transA, transB, 0, m, p0 * NR, Math.min(n, p1 * NR), k,
+                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        } else {
+            Parallel.forRange(rowPanels, (p0, p1) -> range(transA, transB, p0 * MR, Math.min(m, p1 * MR), 0, n, k,
+                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        }
+    }
+
+    /** C[i0, i1) x [j0, j1) = op(A) op(B) (+ C), on the calling thread. */
+    static void range(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float[] a, int aOff,
+            int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (i0 >= i1 || j0 >= j1) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = i0; i < i1; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
+                }
+            }
+            return;
+        }
+        final int kcMax = SgemmKernel.ROWS_KC;
+        Workspace ws = WORKSPACE.get();
+        int blockCols = Math.max(NR, Math.min(NC, B_FLOATS / k / NR * NR));
+        float[] bp = ws.b(k * Math.min(blockCols, SgemmDriver.roundUp(j1 - j0, NR)));
+        for (int jc = j0; jc < j1; jc += blockCols) {
+            int nc = Math.min(blockCols, j1 - jc);
+            int ncPad = SgemmDriver.roundUp(nc, NR);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                packB(transB, b, bOff, ldb, pc, Math.min(kcMax, k - pc), jc, nc, bp, B_START + pc * ncPad);
+            }
+            for (int ic = i0; ic < i1; ic += MC) {
+                int mc = Math.min(MC, i1 - ic);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    copyRowsA(transA, a, aOff, lda, ic, mc, pc, kc, ws.a);
+                    boolean add = accumulate || pc > 0;
+                    int bBlock = B_START + pc * ncPad;
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            SgemmKernel.kernelRows(kc, ws.a, ir * SgemmKernel.ROW_STRIDE, bp, bBlock + jr * kc,
+                                    ws.tile);
+                            SgemmKernel.merge(ws.tile, c, cOff + (ic + ir) * ldc + jc + jr, ldc, add,
+                                    Math.min(MR, mc - ir), nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies op(A)[i0, i0 + mc) x [k0, k0 + kc) to dst, row r at dst[r * ROW_STRIDE ..]; the rows up to the next
+     * multiple of MR are zero (the kernel reads them, the merge drops them).
+     */
+    static void copyRowsA(boolean trans, float[] a, int aOff, int lda, int i0, int mc, int k0, int kc, float[] dst) {
+        final int rs = SgemmKernel.ROW_STRIDE;
+        if (!trans) {
+            for (int r = 0; r < mc; r++) {
+                System.arraycopy(a, aOff + (i0 + r) * lda + k0, dst, r * rs, kc);
+            }
+        } else { // A stored k x m: op(A)[i][p] = a[p * lda + i]
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (k0 + p) * lda + i0;
+                for (int r = 0; r < mc; r++) {
+                    dst[r * rs + p] = a[src + r];
+                }
+            }
+        }
+        for (int r = mc; r < SgemmDriver.roundUp(mc, MR); r++) {
+            java.util.Arrays.fill(dst, r * rs, r * rs + kc, 0f);
+        }
+    }
+
+    /**
+     * Packs op(B)[k0, k0 + kc) x [j0, j0 + nc) as NR-wide panels from dst[off]: dst[off + (j/NR)*NR*kc + p*NR + j%NR],
+     * the last panel padded with zeros. op(B) = B stored k x n (ldb) when !trans, else B stored n x k.
+     */
+    static void packB(boolean trans, float[] b, int bOff, int ldb, int k0, int kc, int j0, int nc, float[] dst,
+            int off) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = off + jr * kc;
+            if (!trans && nr == NR) { // whole vectors: System.arraycopy's call per 32 floats made this 1.4x slower
+                for (int p = 0, src = bOff + k0 * ldb + j0 + jr, d = base; p < kc; p++, src += ldb, d += NR) {
+                    FloatVector.fromArray(SgemmKernel.S, b, src).intoArray(dst, d);
+                    FloatVector.fromArray(SgemmKernel.S, b, src + SgemmKernel.VL).intoArray(dst, d + SgemmKernel.VL);
+                }
+            } else if (!trans) {
+                for (int p = 0; p < kc; p++) {
+                    int d = base + p * NR;
+                    System.arraycopy(b, bOff + (k0 + p) * ldb + j0 + jr, dst, d, nr);
+                    java.util.Arrays.fill(dst, d + nr, d + NR, 0f);
+                }
+            } else {
+                for (int j = 0; j < NR; j++) {
+                    if (j < nr) {
+                        int src = bOff + (j0 + jr + j) * ldb + k0;
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + j] = b[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
