@@ -237,7 +237,7 @@ if want pab; then
     "$(span "${ours_trips[@]}")"
   companion_args=()
   # The same two steps taken in turn in one process (`pab bench --alternate-dense`), so that both see the same
-  # machine: separate runs of one step drift by 10-20% within minutes here (README, what moved in session 14).
+  # machine: separate runs of one step drift by 10-20% within minutes here (bench/HISTORY.md, session 14).
   alt_logs=() alt_trips=()
   for round in $(seq 1 "$rounds"); do
     rt=$(round_trip)

@@ -3,7 +3,7 @@
 
 A Vector API call that C2 fails to intrinsify runs the API's Java fallback, often 10-100x slower, and
 nothing else says so: a whole training step can run at half speed in one JVM and at full speed in the
-next (README, session 7). Record a log and list what each of our methods' final C2 compile got:
+next (bench/HISTORY.md, session 7). Record a log and list what each of our methods' final C2 compile got:
 
     PAB_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=target/jit.log" \\
         ./pab bench --arch ResNet20 --bs 128 --steps 5

@@ -21,7 +21,7 @@ import peekaboo.backend.ConvShape;
  * contiguous vector load for any tap. An 8x8 map uses 64 of every 81 columns (per-image padding: 64 of 128).
  *
  * <p>{@link #forward} serves the forward and, as the forward of dy with the flipped weights, the input
- * gradient. The weight gradient stays dense: see the README (session 7) for why computing only the unpruned
+ * gradient. The weight gradient stays dense: see bench/HISTORY.md (session 7) for why computing only the unpruned
  * entries does not pay under PSG's relative threshold.
  */
 final class Conv2dSparseStacked {

@@ -234,8 +234,8 @@ final class SgemmKernel {
      * in every run (-XX:+LogCompilation's intrinsic entries; bench/vector-intrinsics.py). Storing 1 * s
      * instead kept all 24 in a small probe, none in three PaB runs; peeling the last iteration kept all in
      * one run and none in another; a 4 x 5 block kept 19 of 20. This block kept 16 of 16 in every run
-     * checked (five PaB runs, both compilation modes), as the 16-store GEMM kernels always have. README,
-     * session 7.
+     * checked (five PaB runs, both compilation modes), as the 16-store GEMM kernels always have.
+     * bench/HISTORY.md, session 7.
      */
     static void dotKernel(int images, int aImage, int bImage, int count, int aStep, int bStep, float[] a,
             int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3, float[] acc, int ao) {

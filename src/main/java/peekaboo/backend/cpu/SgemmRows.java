@@ -23,7 +23,7 @@ import jdk.incubator.vector.FloatVector;
  * instead of transposed into MR-high panels (the scalar transposition was 4.5% of a 512^3 product), and the
  * kernel keeps the B panel in L1 rather than the A panel (B's 64 KB panel streamed from L2). One thread,
  * n = 512, the two paths alternating in one JVM, seven JVMs: 243-260 against 233-249 GFLOP/s; JMH in pairs
- * with the old path, one thread +3-4% at n = 512 and +11% at 1024, two threads +3% and +8% (README, session 19).
+ * with the old path, one thread +3-4% at n = 512 and +11% at 1024, two threads +3% and +8% (bench/HISTORY.md, session 19).
  */
 final class SgemmRows {
 

@@ -38,7 +38,7 @@ public final class StepBenchmark {
     /**
      * The steps of s and of other (same batch size) taken in turn in one process, the order swapped every step,
      * so that both see the same machine: on shared virtual cores the pace of separate runs of the same step
-     * drifts by 10-20% within minutes (README, what moved in session 14), more than the difference a
+     * drifts by 10-20% within minutes (bench/HISTORY.md, session 14), more than the difference a
      * comparison of two steps is after. Returns the median images/s of s and of other; prints the steps of s
      * as {@link #run} does, and other's as "other step N: ...".
      */
