@@ -43,12 +43,13 @@ final class SgemmRows {
 
     private static final class Workspace {
         final float[] a = new float[MC * SgemmKernel.ROW_STRIDE];
-        float[] b = new float[B_START + B_FLOATS];
+        float[] b = new float[0];
         final float[] tile = new float[MR * NR];
 
+        /** The op(B) buffer for this many floats: small products get what they need, large ones the full 4 MB. */
         float[] b(int floats) {
             if (b.length < B_START + floats) {
-                b = new float[B_START + floats];
+                b = new float[B_START + (floats >= B_FLOATS / 8 ? Math.max(floats, B_FLOATS) : floats)];
             }
             return b;
         }
