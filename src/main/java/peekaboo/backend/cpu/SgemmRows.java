@@ -3,8 +3,6 @@ package peekaboo.backend.cpu;
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * SGEMM for plain row-major matrices ({@link Sgemm#sgemm}): C = op(A) op(B) (+ C).
  *
@@ -23,7 +21,8 @@ import jdk.incubator.vector.FloatVector;
  * instead of transposed into MR-high panels (the scalar transposition was 4.5% of a 512^3 product), and the
  * kernel keeps the B panel in L1 rather than the A panel (B's 64 KB panel streamed from L2). One thread,
  * n = 512, the two paths alternating in one JVM, seven JVMs: 243-260 against 233-249 GFLOP/s; JMH in pairs
- * with the old path, one thread +3-4% at n = 512 and +11% at 1024, two threads +3% and +8% (bench/HISTORY.md, session 19).
+ * with the old path, one thread +3-4% at n = 512 and +11% at 1024, two threads +3% and +8%
+ * (bench/HISTORY.md, session 19).
  */
 final class SgemmRows {
 
@@ -106,7 +105,8 @@ final class SgemmRows {
             int nc = Math.min(blockCols, j1 - jc);
             int ncPad = SgemmDriver.roundUp(nc, NR);
             for (int pc = 0; pc < k; pc += kcMax) {
-                packB(transB, b, bOff, ldb, pc, Math.min(kcMax, k - pc), jc, nc, bp, B_START + pc * ncPad);
+                SgemmDriver.packB(transB, b, bOff, ldb, pc, Math.min(kcMax, k - pc), jc, nc, bp,
+                        B_START + pc * ncPad);
             }
             for (int ic = i0; ic < i1; ic += MC) {
                 int mc = Math.min(MC, i1 - ic);
@@ -149,43 +149,6 @@ final class SgemmRows {
         }
         for (int r = mc; r < SgemmDriver.roundUp(mc, MR); r++) {
             java.util.Arrays.fill(dst, r * rs, r * rs + kc, 0f);
-        }
-    }
-
-    /**
-     * Packs op(B)[k0, k0 + kc) x [j0, j0 + nc) as NR-wide panels from dst[off]: dst[off + (j/NR)*NR*kc + p*NR + j%NR],
-     * the last panel padded with zeros. op(B) = B stored k x n (ldb) when !trans, else B stored n x k.
-     */
-    static void packB(boolean trans, float[] b, int bOff, int ldb, int k0, int kc, int j0, int nc, float[] dst,
-            int off) {
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int base = off + jr * kc;
-            if (!trans && nr == NR) { // whole vectors: System.arraycopy's call per 32 floats made this 1.4x slower
-                for (int p = 0, src = bOff + k0 * ldb + j0 + jr, d = base; p < kc; p++, src += ldb, d += NR) {
-                    FloatVector.fromArray(SgemmKernel.S, b, src).intoArray(dst, d);
-                    FloatVector.fromArray(SgemmKernel.S, b, src + SgemmKernel.VL).intoArray(dst, d + SgemmKernel.VL);
-                }
-            } else if (!trans) {
-                for (int p = 0; p < kc; p++) {
-                    int d = base + p * NR;
-                    System.arraycopy(b, bOff + (k0 + p) * ldb + j0 + jr, dst, d, nr);
-                    java.util.Arrays.fill(dst, d + nr, d + NR, 0f);
-                }
-            } else {
-                for (int j = 0; j < NR; j++) {
-                    if (j < nr) {
-                        int src = bOff + (j0 + jr + j) * ldb + k0;
-                        for (int p = 0; p < kc; p++) {
-                            dst[base + p * NR + j] = b[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            dst[base + p * NR + j] = 0f;
-                        }
-                    }
-                }
-            }
         }
     }
 }
