@@ -33,6 +33,7 @@ final class BatchNormF32 {
         if (perPlane > 0) {
             FloatVector vp = FloatVector.broadcast(F, pilot), zero = FloatVector.zero(F);
             Cursor at = new Cursor(off, perPlane, stride);
+            LaneSums sum1 = new LaneSums(), sum2 = new LaneSums();
             long total = (long) planes * perPlane;
             for (long k0 = 0; k0 < total; k0 += CHUNK) {
                 int count = (int) Math.min(CHUNK, total - k0), k = 0;
@@ -56,9 +57,11 @@ final class BatchNormF32 {
                     a1 = a1.add(d1);
                     q1 = d1.fma(d1, q1);
                 }
-                s1 += a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
-                s2 += q1.add(q2).add(q3.add(q4)).reduceLanes(VectorOperators.ADD);
+                sum1.add(a1.add(a2).add(a3.add(a4)));
+                sum2.add(q1.add(q2).add(q3.add(q4)));
             }
+            s1 = sum1.total();
+            s2 = sum2.total();
         }
         for (int p = 0; p < planes; p++) {
             for (int i = off + p * stride + perPlane * VL, end = off + p * stride + inner; i < end; i++) {
@@ -84,6 +87,7 @@ final class BatchNormF32 {
             FloatVector vmu = FloatVector.broadcast(F, muF), zero = FloatVector.zero(F);
             FloatVector va = FloatVector.broadcast(F, a), vb = FloatVector.broadcast(F, b);
             Cursor at = new Cursor(0, perPlane, stride);
+            LaneSums sums = new LaneSums(), dots = new LaneSums();
             long total = (long) planes * perPlane;
             for (long k0 = 0; k0 < total; k0 += CHUNK) {
                 int count = (int) Math.min(CHUNK, total - k0), k = 0;
@@ -110,9 +114,11 @@ final class BatchNormF32 {
                     a1 = a1.add(g1);
                     q1 = x1.sub(vmu).fma(g1, q1);
                 }
-                sumG += a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
-                dot += q1.add(q2).add(q3.add(q4)).reduceLanes(VectorOperators.ADD);
+                sums.add(a1.add(a2).add(a3.add(a4)));
+                dots.add(q1.add(q2).add(q3.add(q4)));
             }
+            sumG = sums.total();
+            dot = dots.total();
         }
         for (int p = 0; p < planes; p++) {
             for (int i = p * stride + perPlane * VL, end = p * stride + inner; i < end; i++) {
@@ -123,6 +129,32 @@ final class BatchNormF32 {
         }
         // sum((x - mu) g) = sum((x - muF) g) - (mu - muF) sum(g)
         return new double[] {sumG, dot - (mu - muF) * sumG};
+    }
+
+    /**
+     * Float vectors summed lane by lane in double, the lanes added up in lane order at the end. Not
+     * {@code reduceLanes(ADD)}: the Vector API lets that add a vector's lanes in any order, and on JDK 25 C2's
+     * order is not the interpreter's, so a sum depended on whether its kernel had been compiled yet (a run
+     * resumed from a checkpoint drifted by an ulp from an uninterrupted one; bench/HISTORY.md, session 20).
+     */
+    private static final class LaneSums {
+        private final float[] lanes = new float[VL];
+        private final double[] sums = new double[VL];
+
+        void add(FloatVector v) {
+            v.intoArray(lanes, 0);
+            for (int l = 0; l < VL; l++) {
+                sums[l] += lanes[l];
+            }
+        }
+
+        double total() {
+            double total = 0;
+            for (double lane : sums) {
+                total += lane;
+            }
+            return total;
+        }
     }
 
     /** g's vector at gi; with relu, zero where fma(x, a, b) is not positive. */
