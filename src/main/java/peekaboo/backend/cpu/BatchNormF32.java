@@ -137,9 +137,9 @@ final class BatchNormF32 {
      * order is not the interpreter's, so a sum depended on whether its kernel had been compiled yet (a run
      * resumed from a checkpoint drifted by an ulp from an uninterrupted one; bench/HISTORY.md, session 20).
      * The price, on operands in cache: the statistics pass 15-25% slower (BatchNormBench, 8x8 planes 0.030
-     * against 0.024 ms), about 0.3% of a ResNet-20 step. Measured and slower: lane(i) in a loop (0.037 ms);
-     * the lanes added as a tree; per-thread scratch arrays; DoubleVector sums by convertShape(F2D), which
-     * JDK 17 boxes (0.49 MB allocated a pass).
+     * against 0.024 ms), about 0.3% of a ResNet-20 step. Measured, none faster: lane(i) in a loop (0.037 ms),
+     * the lanes added as a tree (0.034), per-thread arrays instead of two small ones a call (0.030-0.032), and
+     * DoubleVector sums by convertShape(F2D), which JDK 17 boxes (0.49 MB allocated a pass, 0.038).
      */
     private static final class LaneSums {
         private final float[] lanes = new float[VL];
