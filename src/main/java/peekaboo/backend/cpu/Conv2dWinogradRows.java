@@ -17,7 +17,8 @@ import peekaboo.backend.ConvShape;
  * <p>Per image, the transformed input rows u_0..u_3 of every channel are written once (u_i[ci][ty][Wp],
  * the padding columns zero); each m_i is then a convolution with one kernel row of s taps over them, which
  * the direct micro-kernel computes in place over the grid ty*Wp + ox, and the four tiles of m are combined
- * into two output rows as they are stored. The weight gradient runs the direct path's dot kernel on the
+ * into two output rows as they are stored. Layers with few output channels skip writing u out: the kernels
+ * form it from a zero-padded copy of the image as they read it ({@link #transformsInKernel}). The weight gradient runs the direct path's dot kernel on the
  * transformed rows of x and dy. The results differ from the direct path's only by rounding (checked against
  * float64 by {@code ConvProperties}).
  *
@@ -102,6 +103,29 @@ final class Conv2dWinogradRows {
     /** y = conv2d(x, w) + bias (bias nullable), for a layer that {@link #supports} says this path takes. */
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
+        forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff, transformsInKernel(g));
+    }
+
+    /**
+     * Whether the kernels form the transformed input rows as they read them ({@link SgemmKernel#kernelIndexedDiff})
+     * rather than read them written out: for up to 16 output channels per group, where the transform weighs most
+     * against the products (the kernels form each row anew for every 8 output channels). Alternating in one JVM,
+     * 300 calls each after 150, batch 128: 16->16 at 32x32 1.54-1.60 against 1.64-1.75 ms (six pairs of runs),
+     * 32->16 at 32x32 2.91-2.94 against 3.19-3.32 ms; 32->32 at 16x16 1-4% slower, ResNet-18's 64->64 and
+     * 128->128 (batch 32) 3-12% slower (bench/HISTORY.md, session 20).
+     */
+    static boolean transformsInKernel(ConvShape g) {
+        return g.kPerGroup() <= 2 * MR;
+    }
+
+    /**
+     * {@link #forward} with the input rows transformed first ({@code inKernel} false: u0..u3 of each image
+     * written out, {@link WinogradRows#inputRows}) or as the kernels read them (each image copied once into a
+     * zero-padded buffer of 2 th + 2 rows, u_i of transformed row ty formed from its rows 2ty .. 2ty + 3 by the
+     * same float operations, so the same bits).
+     */
+    static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            float[] y, int yOff, boolean inKernel) {
         int cg = g.cPerGroup();
         int kg = g.kPerGroup();
         int s = g.s();
@@ -110,12 +134,15 @@ final class Conv2dWinogradRows {
         int oh = g.outH();
         int ow = g.outW();
         int p = oh * ow;
-        int hw = g.h() * g.w();
+        int h = g.h();
+        int hw = h * g.w();
         int th = (oh + 1) / 2; // transformed rows: one per pair of output rows
         int wp = g.w() + 2 * g.padW();
-        int channel = th * wp; // one channel's transformed rows
-        int block = cg * channel; // the four blocks u0..u3 follow each other
-        int size = 4 * block + NR;
+        // one channel's transformed rows (the four blocks u0..u3 follow each other), or its padded image
+        int channel = inKernel ? (2 * th + 2) * wp : th * wp;
+        int block = cg * channel;
+        int size = (inKernel ? block : 4 * block) + NR;
+        int rowStride = inKernel ? 2 * wp : wp; // from one transformed row to the next in the buffer
         int[] offs = new int[cs];
         for (int ci = 0; ci < cg; ci++) {
             for (int tx = 0; tx < s; tx++) {
@@ -129,7 +156,7 @@ final class Conv2dWinogradRows {
         // a tile is NR columns of one transformed row, or (width VL) two rows: the kernel's second vector
         // reads the next row, and the tile's outputs are four whole output rows
         boolean rowPairs = ow == VL;
-        int second = rowPairs ? wp : VL;
+        int second = rowPairs ? rowStride : VL;
         int rowStep = rowPairs ? 2 : 1;
         int lo0 = 0;
         int lo1 = ow;
@@ -140,20 +167,37 @@ final class Conv2dWinogradRows {
             int b = task / g.groups();
             int gi = task % g.groups();
             Workspace ws = WORKSPACE.get();
-            float[] u = ws.rows(size, call);
-            WinogradRows.inputRows(g, x, xOff + (b * g.c() + gi * cg) * hw, th, wp, ws.zeros(Math.max(g.w(), VL)), u,
-                    0, block, 2 * block, 3 * block);
+            float[] u = ws.rows(size, call); // zeroed once a call: padding stays zero, interiors are rewritten
+            int src = xOff + (b * g.c() + gi * cg) * hw;
+            if (inKernel) {
+                for (int ci = 0; ci < cg; ci++) {
+                    for (int iy = 0; iy < h; iy++) {
+                        System.arraycopy(x, src + ci * hw + iy * g.w(), u, ci * channel + (iy + g.padH()) * wp + g.padW(),
+                                g.w());
+                    }
+                }
+            } else {
+                WinogradRows.inputRows(g, x, src, th, wp, ws.zeros(Math.max(g.w(), VL)), u, 0, block, 2 * block,
+                        3 * block);
+            }
             float[][] a = packed[gi];
             float[][] t = ws.tiles;
             int yo = yOff + (b * g.k() + gi * kg) * p;
             for (int ty = 0; ty < th; ty += rowStep) {
                 for (int ox = 0; ox < ow; ox += NR) {
-                    int q = ty * wp + ox;
+                    int q = ty * rowStride + ox;
                     for (int ir = 0; ir < kgPad; ir += MR) {
                         int ai = ir * cs;
                         int mr = Math.min(MR, kg - ir);
-                        for (int i = 0; i < 4; i++) {
-                            SgemmKernel.kernelIndexed(cs, a[i], ai, u, i * block + q, second, offs, 0, t[i]);
+                        if (inKernel) { // u0 = d0 - d2, u1 = d1 + d2, u2 = d2 - d1, u3 = d1 - d3 (d_i: padded row 2ty + i)
+                            SgemmKernel.kernelIndexedDiff(cs, a[0], ai, u, q, second, offs, 0, 0, 2 * wp, t[0]);
+                            SgemmKernel.kernelIndexedSum(cs, a[1], ai, u, q, second, offs, 0, wp, 2 * wp, t[1]);
+                            SgemmKernel.kernelIndexedDiff(cs, a[2], ai, u, q, second, offs, 0, 2 * wp, wp, t[2]);
+                            SgemmKernel.kernelIndexedDiff(cs, a[3], ai, u, q, second, offs, 0, wp, 3 * wp, t[3]);
+                        } else {
+                            for (int i = 0; i < 4; i++) {
+                                SgemmKernel.kernelIndexed(cs, a[i], ai, u, i * block + q, second, offs, 0, t[i]);
+                            }
                         }
                         int dst = yo + ir * p + 2 * ty * ow + ox;
                         boolean lastOdd = 2 * ty + 1 >= oh; // odd height: the tile's second row is past the end

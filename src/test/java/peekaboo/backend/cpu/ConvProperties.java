@@ -175,6 +175,31 @@ class ConvProperties {
     }
 
     /**
+     * The Winograd-row forward with the input rows transformed inside the kernels (taken by up to 16 output
+     * channels per group) gives the same bits as with the rows written out first, on every shape of that path.
+     */
+    @Property(tries = 40, seed = "237")
+    void winogradRowsTransformInKernelSameBits(@ForAll("winogradShapes") ConvShape g, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[g.n() * g.c() * g.h() * g.w()];
+        float[] w = new float[g.weightSize()];
+        float[] bias = new float[g.k()];
+        for (float[] a : new float[][] {x, w, bias}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rnd.nextGaussian();
+            }
+        }
+        int size = g.n() * g.k() * g.outH() * g.outW();
+        float[] written = new float[size + 3];
+        float[] inKernel = new float[size + 3];
+        Conv2dWinogradRows.forward(g, x, 0, w, 0, bias, 0, written, 3, false);
+        Conv2dWinogradRows.forward(g, x, 0, w, 0, bias, 0, inKernel, 3, true);
+        for (int i = 0; i < written.length; i++) {
+            assertEquals(Float.floatToRawIntBits(written[i]), Float.floatToRawIntBits(inKernel[i]), "at " + i + " of " + g);
+        }
+    }
+
+    /**
      * A 3x1 kernel with padded columns: rows of 14 under a padding of 1 are shorter than a vector, and the
      * last row's vector store of one transformed block reached the next block's first padding column.
      */
