@@ -172,8 +172,8 @@ final class Conv2dWinogradRows {
             if (inKernel) {
                 for (int ci = 0; ci < cg; ci++) {
                     for (int iy = 0; iy < h; iy++) {
-                        System.arraycopy(x, src + ci * hw + iy * g.w(), u, ci * channel + (iy + g.padH()) * wp + g.padW(),
-                                g.w());
+                        int to = ci * channel + (iy + g.padH()) * wp + g.padW();
+                        System.arraycopy(x, src + ci * hw + iy * g.w(), u, to, g.w());
                     }
                 }
             } else {
@@ -189,7 +189,7 @@ final class Conv2dWinogradRows {
                     for (int ir = 0; ir < kgPad; ir += MR) {
                         int ai = ir * cs;
                         int mr = Math.min(MR, kg - ir);
-                        if (inKernel) { // u0 = d0 - d2, u1 = d1 + d2, u2 = d2 - d1, u3 = d1 - d3 (d_i: padded row 2ty + i)
+                        if (inKernel) { // u0 = d0 - d2, u1 = d1 + d2, u2 = d2 - d1, u3 = d1 - d3, d_i row 2ty + i
                             SgemmKernel.kernelIndexedDiff(cs, a[0], ai, u, q, second, offs, 0, 0, 2 * wp, t[0]);
                             SgemmKernel.kernelIndexedSum(cs, a[1], ai, u, q, second, offs, 0, wp, 2 * wp, t[1]);
                             SgemmKernel.kernelIndexedDiff(cs, a[2], ai, u, q, second, offs, 0, 2 * wp, wp, t[2]);

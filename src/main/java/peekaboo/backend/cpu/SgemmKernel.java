@@ -240,7 +240,8 @@ final class SgemmKernel {
         for (int p = 0; p < kc; p++, ai += MR) {
             int o = offs[oi + p];
             FloatVector b0 = FloatVector.fromArray(S, b, q1 + o).sub(FloatVector.fromArray(S, b, q2 + o));
-            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second).sub(FloatVector.fromArray(S, b, q2 + o + second));
+            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second)
+                    .sub(FloatVector.fromArray(S, b, q2 + o + second));
             FloatVector av;
             av = FloatVector.broadcast(S, a[ai + 0]);
             c00 = b0.fma(av, c00);
@@ -304,7 +305,8 @@ final class SgemmKernel {
         for (int p = 0; p < kc; p++, ai += MR) {
             int o = offs[oi + p];
             FloatVector b0 = FloatVector.fromArray(S, b, q1 + o).add(FloatVector.fromArray(S, b, q2 + o));
-            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second).add(FloatVector.fromArray(S, b, q2 + o + second));
+            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second)
+                    .add(FloatVector.fromArray(S, b, q2 + o + second));
             FloatVector av;
             av = FloatVector.broadcast(S, a[ai + 0]);
             c00 = b0.fma(av, c00);
