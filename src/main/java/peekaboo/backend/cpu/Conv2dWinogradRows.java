@@ -107,12 +107,12 @@ final class Conv2dWinogradRows {
     }
 
     /**
-     * Whether the kernels form the transformed input rows as they read them ({@link SgemmKernel#kernelIndexedDiff})
+     * Whether the kernel forms the transformed input rows as it reads them ({@link SgemmKernel#kernelIndexedPair})
      * rather than read them written out: for up to 16 output channels per group, where the transform weighs most
-     * against the products (the kernels form each row anew for every 8 output channels). Alternating in one JVM,
-     * 300 calls each after 150, batch 128: 16->16 at 32x32 1.54-1.60 against 1.64-1.75 ms (six pairs of runs),
-     * 32->16 at 32x32 2.91-2.94 against 3.19-3.32 ms; 32->32 at 16x16 1-4% slower, ResNet-18's 64->64 and
-     * 128->128 (batch 32) 3-12% slower (bench/HISTORY.md, session 20).
+     * against the products (the kernel forms each row anew for every 8 output channels). Alternating in one JVM,
+     * 300 calls each after 150, batch 128: 16->16 at 32x32 1.49-1.53 against 1.61-1.68 ms, 32->16 at 32x32
+     * 2.80-2.84 against 3.11-3.14 ms; 32->32 at 16x16 0-1% slower; ResNet-18's 64->64 and 128->128 (batch 32)
+     * 3-12% slower (bench/HISTORY.md, session 20).
      */
     static boolean transformsInKernel(ConvShape g) {
         return g.kPerGroup() <= 2 * MR;
@@ -190,10 +190,10 @@ final class Conv2dWinogradRows {
                         int ai = ir * cs;
                         int mr = Math.min(MR, kg - ir);
                         if (inKernel) { // u0 = d0 - d2, u1 = d1 + d2, u2 = d2 - d1, u3 = d1 - d3, d_i row 2ty + i
-                            SgemmKernel.kernelIndexedDiff(cs, a[0], ai, u, q, second, offs, 0, 0, 2 * wp, t[0]);
-                            SgemmKernel.kernelIndexedSum(cs, a[1], ai, u, q, second, offs, 0, wp, 2 * wp, t[1]);
-                            SgemmKernel.kernelIndexedDiff(cs, a[2], ai, u, q, second, offs, 0, 2 * wp, wp, t[2]);
-                            SgemmKernel.kernelIndexedDiff(cs, a[3], ai, u, q, second, offs, 0, wp, 3 * wp, t[3]);
+                            SgemmKernel.kernelIndexedPair(cs, a[0], ai, u, q, second, offs, 0, 0, 2 * wp, false, t[0]);
+                            SgemmKernel.kernelIndexedPair(cs, a[1], ai, u, q, second, offs, 0, wp, 2 * wp, true, t[1]);
+                            SgemmKernel.kernelIndexedPair(cs, a[2], ai, u, q, second, offs, 0, 2 * wp, wp, false, t[2]);
+                            SgemmKernel.kernelIndexedPair(cs, a[3], ai, u, q, second, offs, 0, wp, 3 * wp, false, t[3]);
                         } else {
                             for (int i = 0; i < 4; i++) {
                                 SgemmKernel.kernelIndexed(cs, a[i], ai, u, i * block + q, second, offs, 0, t[i]);

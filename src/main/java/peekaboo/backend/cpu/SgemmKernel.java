@@ -220,12 +220,13 @@ final class SgemmKernel {
     }
 
     /**
-     * {@link #kernelIndexed} on rows formed as it reads them: row p of the B panel is b[i + d1] - b[i + d2] at
-     * i = bq + offs[oi + p] and at i + second. Winograd's F(2, 3) input rows (u0 = d0 - d2, u2 = d2 - d1, u3 =
-     * d1 - d3; {@link Conv2dWinogradRows}) straight from the zero-padded image, not written out first.
+     * {@link #kernelIndexed} on rows formed as it reads them: row p of the B panel is b[i + d1] + b[i + d2]
+     * ({@code plus}) or b[i + d1] - b[i + d2] at i = bq + offs[oi + p] and at i + second. Winograd's F(2, 3)
+     * input rows (u0 = d0 - d2, u1 = d1 + d2, u2 = d2 - d1, u3 = d1 - d3; {@link Conv2dWinogradRows}) straight
+     * from the zero-padded image, not written out first. C2 moves the test of {@code plus} out of the loop.
      */
-    static void kernelIndexedDiff(int kc, float[] a, int ai, float[] b, int bq, int second, int[] offs, int oi, int d1,
-            int d2, float[] t) {
+    static void kernelIndexedPair(int kc, float[] a, int ai, float[] b, int bq, int second, int[] offs, int oi, int d1,
+            int d2, boolean plus, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
@@ -239,74 +240,12 @@ final class SgemmKernel {
         int q2 = bq + d2;
         for (int p = 0; p < kc; p++, ai += MR) {
             int o = offs[oi + p];
-            FloatVector b0 = FloatVector.fromArray(S, b, q1 + o).sub(FloatVector.fromArray(S, b, q2 + o));
-            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second)
-                    .sub(FloatVector.fromArray(S, b, q2 + o + second));
-            FloatVector av;
-            av = FloatVector.broadcast(S, a[ai + 0]);
-            c00 = b0.fma(av, c00);
-            c01 = b1.fma(av, c01);
-            av = FloatVector.broadcast(S, a[ai + 1]);
-            c10 = b0.fma(av, c10);
-            c11 = b1.fma(av, c11);
-            av = FloatVector.broadcast(S, a[ai + 2]);
-            c20 = b0.fma(av, c20);
-            c21 = b1.fma(av, c21);
-            av = FloatVector.broadcast(S, a[ai + 3]);
-            c30 = b0.fma(av, c30);
-            c31 = b1.fma(av, c31);
-            av = FloatVector.broadcast(S, a[ai + 4]);
-            c40 = b0.fma(av, c40);
-            c41 = b1.fma(av, c41);
-            av = FloatVector.broadcast(S, a[ai + 5]);
-            c50 = b0.fma(av, c50);
-            c51 = b1.fma(av, c51);
-            av = FloatVector.broadcast(S, a[ai + 6]);
-            c60 = b0.fma(av, c60);
-            c61 = b1.fma(av, c61);
-            av = FloatVector.broadcast(S, a[ai + 7]);
-            c70 = b0.fma(av, c70);
-            c71 = b1.fma(av, c71);
-        }
-        c00.intoArray(t, 0 * NR);
-        c01.intoArray(t, 0 * NR + VL);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + VL);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + VL);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + VL);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + VL);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + VL);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + VL);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + VL);
-    }
-
-    /**
-     * {@link #kernelIndexedDiff} with b[i + d1] + b[i + d2]: Winograd's u1 = d1 + d2.
-     */
-    static void kernelIndexedSum(int kc, float[] a, int ai, float[] b, int bq, int second, int[] offs, int oi, int d1,
-            int d2, float[] t) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z,
-                c10 = z, c11 = z,
-                c20 = z, c21 = z,
-                c30 = z, c31 = z,
-                c40 = z, c41 = z,
-                c50 = z, c51 = z,
-                c60 = z, c61 = z,
-                c70 = z, c71 = z;
-        int q1 = bq + d1;
-        int q2 = bq + d2;
-        for (int p = 0; p < kc; p++, ai += MR) {
-            int o = offs[oi + p];
-            FloatVector b0 = FloatVector.fromArray(S, b, q1 + o).add(FloatVector.fromArray(S, b, q2 + o));
-            FloatVector b1 = FloatVector.fromArray(S, b, q1 + o + second)
-                    .add(FloatVector.fromArray(S, b, q2 + o + second));
+            FloatVector e0 = FloatVector.fromArray(S, b, q1 + o);
+            FloatVector f0 = FloatVector.fromArray(S, b, q2 + o);
+            FloatVector e1 = FloatVector.fromArray(S, b, q1 + o + second);
+            FloatVector f1 = FloatVector.fromArray(S, b, q2 + o + second);
+            FloatVector b0 = plus ? e0.add(f0) : e0.sub(f0);
+            FloatVector b1 = plus ? e1.add(f1) : e1.sub(f1);
             FloatVector av;
             av = FloatVector.broadcast(S, a[ai + 0]);
             c00 = b0.fma(av, c00);
