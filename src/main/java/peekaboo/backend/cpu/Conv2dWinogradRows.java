@@ -17,9 +17,9 @@ import peekaboo.backend.ConvShape;
  * <p>Per image, the transformed input rows u_0..u_3 of every channel are written once (u_i[ci][ty][Wp],
  * the padding columns zero); each m_i is then a convolution with one kernel row of s taps over them, which
  * the direct micro-kernel computes in place over the grid ty*Wp + ox, and the four tiles of m are combined
- * into two output rows as they are stored. Layers with few output channels skip writing u out: the kernels
- * form it from a zero-padded copy of the image as they read it ({@link #transformsInKernel}). The weight gradient runs the direct path's dot kernel on the
- * transformed rows of x and dy. The results differ from the direct path's only by rounding (checked against
+ * into two output rows as they are stored. Layers with few output channels skip writing u out: the kernel
+ * forms it from a zero-padded copy of the image as it reads it ({@link #transformsInKernel}). The weight
+ * gradient runs the direct path's dot kernel on the transformed rows of x and dy. The results differ from the direct path's only by rounding (checked against
  * float64 by {@code ConvProperties}).
  *
  * <p>The forward (and the input gradient, a forward convolution) is taken by dense layers whose output rows
