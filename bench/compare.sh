@@ -319,7 +319,7 @@ fi
 if want data; then
   l=$(load)
   echo "== data loading: CIFAR-10 JPEGs, training transform, batches of 128, 2 workers, $loader_passes pass(es) of $loader_images images (load average $l)"
-  run_logged "$logs/loader.ours.log" java --add-modules jdk.incubator.vector -cp "target/bench-classes:$jar:$deps" \
+  run_logged "$logs/loader.ours.log" java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -cp "target/bench-classes:$jar:$deps" \
     peekaboo.bench.LoaderTimer "$data" 2 "$loader_passes" "$loader_images"
   loader=$(median_of "$logs/loader.ours.log")
   echo "   ours:    $(tail -n 1 "$logs/loader.ours.log")"

@@ -77,7 +77,7 @@ trap 'rm -rf "$tmp"' EXIT
 for m in ${models//,/ }; do
   for r in $(seq 1 "$rounds"); do
     echo "$m, round $r of $rounds: ours ..."
-    java --add-modules jdk.incubator.vector -Dtsv=true -Dhot=$hot -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
+    java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Dtsv=true -Dhot=$hot -cp "$cp" peekaboo.bench.ConvLayersTimer "$m" "$reps" "$peak" \
       2>/dev/null | sed "s/^/$m\tours\t/" >>"$tmp/rows.tsv"
     if [ -n "$py" ]; then
       echo "$m, round $r of $rounds: PyTorch ..."

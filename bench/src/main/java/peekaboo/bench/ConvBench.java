@@ -33,7 +33,7 @@ import peekaboo.backend.cpu.Parallel;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", "-Xmx2g"})
 public class ConvBench {
 
     @Param({"16-16-32-1", "16-32-32-2", "32-32-16-1", "32-64-16-2", "64-64-8-1", "16-32-32-2-1", "32-64-16-2-1"})

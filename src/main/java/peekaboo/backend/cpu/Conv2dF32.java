@@ -61,6 +61,8 @@ public final class Conv2dF32 {
             PabKernels.Quantizing qdy, float[] dw, int dwOff) {
         if (Conv2dPointwise.fitsWeightGrad(g)) {
             Conv2dPointwise.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
+        } else if (Conv2dOuterWeightGrad.supports(g)) {
+            Conv2dOuterWeightGrad.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         } else if (Conv2dWinograd2d.supportsWeightGrad(g)) {
             Conv2dWinograd2d.weightGrad(g, x, xOff, qx, dy, dyOff, qdy, dw, dwOff);
         } else if (directWeightGrad(g) && Conv2dWinogradRows.supportsWeightGrad(g)) {

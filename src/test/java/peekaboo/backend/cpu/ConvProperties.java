@@ -18,6 +18,9 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 class ConvProperties {
+    /** Channel groups of 16 the outer-product weight gradient takes (Conv2dOuterWeightGrad). */
+    private static final int OUTER_MAX_GROUPS = 4;
+
 
     @Provide
     Arbitrary<ConvShape> shapes() {
@@ -172,6 +175,52 @@ class ConvProperties {
     void winogradRowsFloat32MatchesReference(@ForAll("winogradShapes") ConvShape g, @ForAll long seed) {
         assertTrue(Conv2dWinogradRows.supports(g), () -> g + " should take the Winograd rows");
         checkF32(g, seed, 0);
+    }
+
+    /**
+     * 16-channel 3x3 layers with padding 1 and input rows of whole vectors take the outer-product weight gradient
+     * (Conv2dOuterWeightGrad): stride 1 or 2, heights from 1 (odd ones too), one or two vectors a row, 8 to 32
+     * output channels, one image or more images than chunks.
+     */
+    @Property(tries = 40, seed = "238")
+    void outerWeightGradFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 20) int n,
+            @ForAll @IntRange(min = 1, max = 12) int h, @ForAll @IntRange(min = 1, max = 2) int rowVectors,
+            @ForAll @IntRange(min = 1, max = 4) int kBlocks, @ForAll @IntRange(min = 1, max = 2) int stride,
+            @ForAll @IntRange(min = 1, max = OUTER_MAX_GROUPS) int channelGroups, @ForAll long seed) {
+        ConvShape g = new ConvShape(n, 16 * channelGroups, h, 16 * rowVectors, 8 * kBlocks, 3, 3, stride, stride, 1, 1,
+                1, 1, 1);
+        assertTrue(Conv2dOuterWeightGrad.supports(g), () -> g + " should take the outer-product weight gradient");
+        checkF32(g, seed, 0);
+    }
+
+    /** Maps of more output pixels than one kernel call takes are taken in bands of whole output rows. */
+    @Property(tries = 6, seed = "239")
+    void outerWeightGradInBandsMatchesReference(@ForAll @IntRange(min = 1, max = 3) int n,
+            @ForAll @IntRange(min = 33, max = 70) int h, @ForAll @IntRange(min = 1, max = 2) int stride,
+            @ForAll long seed) {
+        ConvShape g = new ConvShape(n, 16, h * stride, 32 * stride, 8, 3, 3, stride, stride, 1, 1, 1, 1, 1);
+        assertTrue(g.outH() * g.outW() > Conv2dOuterWeightGrad.DY_STRIDE, g::toString);
+        assertTrue(Conv2dOuterWeightGrad.supports(g), () -> g + " should take the outer-product weight gradient");
+        checkF32(g, seed, 0);
+    }
+
+    /** The channels-last copy's 16 x 16 transposition, against scalars, at any offsets and strides. */
+    @Property(tries = 50, seed = "236")
+    void transpose16MatchesScalars(@ForAll @IntRange(min = 0, max = 40) int s,
+            @ForAll @IntRange(min = 16, max = 70) int stride, @ForAll @IntRange(min = 0, max = 40) int d,
+            @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] src = randomF(rnd, s + 15 * stride + 16);
+        float[] dst = filled(d + 256 + 5);
+        Conv2dOuterWeightGrad.transpose16(src, s, stride, dst, d);
+        for (int p = 0; p < 16; p++) {
+            for (int c = 0; c < 16; c++) {
+                assertEquals(src[s + c * stride + p], dst[d + 16 * p + c], "pixel " + p + ", channel " + c);
+            }
+        }
+        for (int i = 0; i < 5; i++) {
+            assertEquals(7f, dst[d + 256 + i], "wrote past the block");
+        }
     }
 
     /**

@@ -49,6 +49,17 @@ class QuantizedWeightGradProperties {
         check(g, r);
     }
 
+    /** The same on 16- to 64-channel 3x3 layers (Conv2dOuterWeightGrad: x quantised before its channels-last copy). */
+    @Property(tries = 30, seed = "234")
+    void fusedQuantisationEqualsQuantisingFirstOnOuterProducts(@ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int stride = 1 + r.nextInt(2);
+        ConvShape g = new ConvShape(1 + r.nextInt(10), 16 * (1 + r.nextInt(4)), 1 + r.nextInt(12),
+                16 * (1 + r.nextInt(2)), 8 * (1 + r.nextInt(3)), 3, 3, stride, stride, 1, 1, 1, 1, 1);
+        assertTrue(Conv2dOuterWeightGrad.supports(g), g::toString);
+        check(g, r);
+    }
+
     private static void check(ConvShape g, SplittableRandom r) {
         float[] x = random(r, g.inputSize(), true);
         float[] dy = random(r, g.outputSize(), false);
