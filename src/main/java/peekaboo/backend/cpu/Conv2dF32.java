@@ -13,7 +13,8 @@ import peekaboo.backend.ConvShape;
  * Stride-1 layers with large feature maps take the direct path of {@link Conv2dDirect} (the
  * micro-kernel reads the padded image in place); strided 1x1 layers gather their pixels and multiply
  * ({@link Conv2dPointwise}); the others build the patch matrix of a chunk of images explicitly
- * ({@link Conv2dIm2col}). Images are spread over threads; a batch smaller than
+ * ({@link Conv2dIm2col}). The weight gradients of 3x3 layers with 16 to 64 input channels are outer products
+ * over pixels ({@link Conv2dOuterWeightGrad}). Images are spread over threads; a batch smaller than
  * the pool splits each GEMM instead.
  */
 public final class Conv2dF32 {
