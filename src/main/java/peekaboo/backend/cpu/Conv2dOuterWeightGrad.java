@@ -76,9 +76,24 @@ final class Conv2dOuterWeightGrad {
 
     /** Per-thread buffers, grown on demand. */
     private static final class Workspace {
+        /**
+         * The padded channels-last image. Every image overwrites all of its interior and nothing writes its zero
+         * border, so it is zeroed again only when the layer's shape changes.
+         */
         float[] image = new float[0];
+        long imageShape = -1;
         float[] quantized = new float[0];
         float[] dy = new float[0];
+
+        float[] image(int floats, long shape) {
+            if (image.length < floats) {
+                image = new float[floats];
+            } else if (shape != imageShape) {
+                Arrays.fill(image, 0, floats, 0f);
+            }
+            imageShape = shape;
+            return image;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -105,13 +120,7 @@ final class Conv2dOuterWeightGrad {
         float[][] sums = new float[chunks][];
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
-            int imageFloats = c / C * plane;
-            if (ws.image.length < imageFloats) {
-                ws.image = new float[imageFloats];
-            } else {
-                Arrays.fill(ws.image, 0, imageFloats, 0f); // the border stays zero; images overwrite the rest
-            }
-            float[] image = ws.image;
+            float[] image = ws.image(c / C * plane, ((long) c << 40) | ((long) h << 20) | w);
             float[] rows = ws.dy = Buffers.grow(ws.dy, MR * DY_STRIDE);
             float[] t = new float[tiles * TILE];
             int b0 = (int) ((long) g.n() * ch / chunks);
