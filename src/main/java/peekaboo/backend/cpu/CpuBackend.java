@@ -19,6 +19,10 @@ public final class CpuBackend implements Backend {
     /** Work below this many elements runs on the calling thread. */
     static final int PARALLEL_GRAIN = 1 << 15;
 
+    public CpuBackend() {
+        JitOptions.warnIfTrapLimitLow();
+    }
+
     @Override
     public String name() { return "cpu"; }
 
