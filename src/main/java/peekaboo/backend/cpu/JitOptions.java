@@ -2,6 +2,7 @@ package peekaboo.backend.cpu;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -21,12 +22,16 @@ final class JitOptions {
     static final long LOWEST_SAFE_TRAP_LIMIT = 1_000;
 
     private static final Logger LOG = Logger.getLogger(JitOptions.class.getName());
+    private static final AtomicBoolean CHECKED = new AtomicBoolean();
 
     private JitOptions() {
     }
 
-    /** Logs one warning when this HotSpot JVM runs with a low PerMethodTrapLimit; silent on other JVMs. */
+    /** Logs one warning per process when this HotSpot JVM runs with a low PerMethodTrapLimit; silent elsewhere. */
     static void warnIfTrapLimitLow() {
+        if (CHECKED.getAndSet(true)) {
+            return;
+        }
         String advice = trapLimitAdvice(currentTrapLimit());
         if (advice != null) {
             LOG.warning(advice);
