@@ -1,6 +1,5 @@
 package peekaboo.backend.cpu;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -76,24 +75,10 @@ final class Conv2dOuterWeightGrad {
 
     /** Per-thread buffers, grown on demand. */
     private static final class Workspace {
-        /**
-         * The padded channels-last image. Every image overwrites all of its interior and nothing writes its zero
-         * border, so it is zeroed again only when the layer's shape changes.
-         */
-        float[] image = new float[0];
-        long imageShape = -1;
+        /** The padded channels-last image: every image overwrites its interior, nothing writes its zero border. */
+        final ShapedBuffer image = new ShapedBuffer();
         float[] quantized = new float[0];
         float[] dy = new float[0];
-
-        float[] image(int floats, long shape) {
-            if (image.length < floats) {
-                image = new float[floats];
-            } else if (shape != imageShape) {
-                Arrays.fill(image, 0, floats, 0f);
-            }
-            imageShape = shape;
-            return image;
-        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -120,7 +105,7 @@ final class Conv2dOuterWeightGrad {
         float[][] sums = new float[chunks][];
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
-            float[] image = ws.image(c / C * plane, ((long) c << 40) | ((long) h << 20) | w);
+            float[] image = ws.image.get(c / C * plane, ShapedBuffer.key(c, h, w));
             float[] rows = ws.dy = Buffers.grow(ws.dy, MR * DY_STRIDE);
             float[] t = new float[tiles * TILE];
             int b0 = (int) ((long) g.n() * ch / chunks);

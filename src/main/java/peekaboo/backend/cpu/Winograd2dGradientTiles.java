@@ -45,28 +45,7 @@ final class Winograd2dGradientTiles {
         }
     }
 
-    /** A buffer whose never-written parts must be zero: zeroed again when the shape it is used for changes. */
-    private static final class ShapedBuffer {
-        private float[] data = new float[0];
-        private long shape = -1;
-
-        float[] get(int n, long forShape) {
-            if (data.length < n) {
-                data = new float[n];
-            } else if (forShape != shape) {
-                java.util.Arrays.fill(data, 0, n, 0f);
-            }
-            shape = forShape;
-            return data;
-        }
-    }
-
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
-
-    /** One key for three dimensions (each below 2^20). */
-    private static long shape(int a, int b, int c) {
-        return ((long) a << 40) | ((long) b << 20) | c;
-    }
 
     /**
      * V = B^T d B for every tile of the images [b0, b1) of x (Q(x) when q is not null), as NR-column panels over
@@ -86,7 +65,7 @@ final class Winograd2dGradientTiles {
         int slots = slots(g);
         Workspace ws = WORKSPACE.get();
         float[] quantized = q == null ? null : ws.quantized(c * hw);
-        float[] t = ws.image.get((h + 2) * wp * cPad, shape(c, h, w)); // channel-last, zero border and zero channels
+        float[] t = ws.image.get((h + 2) * wp * cPad, ShapedBuffer.key(c, h, w)); // channel-last, zero border and zero channels
         for (int b = b0; b < b1; b++) {
             // image b: read in place, or Q(x) copied out whole first (the quantiser runs in vectors)
             float[] from = q == null ? x : quantized;
@@ -199,7 +178,7 @@ final class Winograd2dGradientTiles {
         float[] quantized = q == null ? null : ws.quantized(k * p2);
         // e, a vector of TILES_PER_VECTOR tiles x MR channels per (tile group, position in the tile, channel group):
         // tile t, position pos, channel ko at ((t / TPV * 4 + pos) * groups + ko / MR) * VL + (t % TPV) * MR + ko % MR
-        float[] e = ws.e.get(slots * 4 * kPad, shape(k, oh, ow));
+        float[] e = ws.e.get(slots * 4 * kPad, ShapedBuffer.key(k, oh, ow));
         int[] pixel = new int[p2]; // where each pixel of channel 0 goes
         for (int py = 0; py < oh; py++) {
             for (int px = 0; px < ow; px++) {
