@@ -54,25 +54,14 @@ final class Conv2dWinogradRows {
 
     /** Per-thread buffers, grown on demand and reused. */
     private static final class Workspace {
-        float[] rows = new float[0];
+        /** The transformed input rows, keyed by call: junk columns zero, interiors rewritten per image. */
+        final ShapedBuffer rows = new ShapedBuffer();
         final float[][] tiles = new float[4][MR * NR];
         float[] zeros = new float[0];
-        float[] dyRows = new float[0];
+        /** The transformed dy rows, keyed by call: junk columns zero within a call. */
+        final ShapedBuffer dyRows = new ShapedBuffer();
         float[] acc = new float[0];
         float[] scratch = new float[0];
-        long zeroedFor = -1;
-        long dyZeroedFor = -1;
-
-        /** The transformed dy rows, junk columns zero within a call. */
-        float[] dyRows(int size, long call) {
-            if (dyRows.length < size) {
-                dyRows = new float[size];
-            } else if (dyZeroedFor != call) {
-                Arrays.fill(dyRows, 0, size, 0f);
-            }
-            dyZeroedFor = call;
-            return dyRows;
-        }
 
         float[] acc(int size) {
             return acc.length >= size ? acc : (acc = new float[size]);
@@ -84,16 +73,6 @@ final class Conv2dWinogradRows {
 
         float[] zeros(int size) {
             return zeros.length >= size ? zeros : (zeros = new float[size]);
-        }
-
-        float[] rows(int size, long call) {
-            if (rows.length < size) {
-                rows = new float[size];
-            } else if (zeroedFor != call) { // the junk columns must be zero; interiors are rewritten per image
-                Arrays.fill(rows, 0, size, 0f);
-            }
-            zeroedFor = call;
-            return rows;
         }
     }
 
@@ -167,7 +146,7 @@ final class Conv2dWinogradRows {
             int b = task / g.groups();
             int gi = task % g.groups();
             Workspace ws = WORKSPACE.get();
-            float[] u = ws.rows(size, call); // zeroed once a call: padding stays zero, interiors are rewritten
+            float[] u = ws.rows.get(size, call); // zeroed once a call: padding stays zero, interiors are rewritten
             int src = xOff + (b * g.c() + gi * cg) * hw;
             if (inKernel) {
                 for (int ci = 0; ci < cg; ci++) {
@@ -257,8 +236,8 @@ final class Conv2dWinogradRows {
         long call = CALLS.incrementAndGet();
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
-            float[] u = ws.rows(maxBlock * uImage, call);
-            float[] a = ws.dyRows(maxBlock * aImage, call);
+            float[] u = ws.rows.get(maxBlock * uImage, call);
+            float[] a = ws.dyRows.get(maxBlock * aImage, call);
             float[] acc = ws.acc(tk * jb * tile * VL + 4 * kg * cs);
             int mOff = tk * jb * tile * VL; // m_0..m_3 after the partial sums
             float[] zeros = ws.zeros(Math.max(Math.max(g.w(), ow), VL));

@@ -3,15 +3,16 @@ package peekaboo.backend.cpu;
 import java.util.Arrays;
 
 /**
- * A per-thread buffer whose never-written parts must be zero (the border of a padded image, padding channels):
- * kept from call to call and zeroed again only when the layer shape it is used for changes. Zeroing such
- * buffers for every chunk of images cost the 2-D Winograd weight gradient 15% (bench/HISTORY.md, session 15).
+ * A per-thread buffer whose never-written parts must be zero (the border of a padded image, padding channels,
+ * junk columns): kept from use to use and zeroed again only when its key changes, a layer shape ({@link #key})
+ * or a call number. Zeroing such buffers for every chunk of images cost the 2-D Winograd weight gradient 15%
+ * (bench/HISTORY.md, session 15).
  */
 final class ShapedBuffer {
     private float[] data = new float[0];
     private long shape = -1;
 
-    /** At least n floats for the shape key forShape ({@link #key}): zero wherever no call of that shape writes. */
+    /** At least n floats for the key forShape: zero wherever no use with that key has written. */
     float[] get(int n, long forShape) {
         if (data.length < n) {
             data = new float[n];
