@@ -78,7 +78,8 @@ final class Conv2dOuterWeightGrad {
         /** The padded channels-last image: every image overwrites its interior, nothing writes its zero border. */
         final ShapedBuffer image = new ShapedBuffer();
         float[] quantized = new float[0];
-        float[] dy = new float[0];
+        /** dy's rows for one kernel call, {@link #DY_STRIDE} apart. */
+        float[] dyRows = new float[0];
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -106,7 +107,7 @@ final class Conv2dOuterWeightGrad {
         Parallel.forEachTask(chunks, ch -> {
             Workspace ws = WORKSPACE.get();
             float[] image = ws.image.get(c / C * plane, ShapedBuffer.key(c, h, w));
-            float[] rows = ws.dy = Buffers.grow(ws.dy, MR * DY_STRIDE);
+            float[] rows = ws.dyRows = Buffers.grow(ws.dyRows, MR * DY_STRIDE);
             float[] t = new float[tiles * TILE];
             int b0 = (int) ((long) g.n() * ch / chunks);
             int b1 = (int) ((long) g.n() * (ch + 1) / chunks);
