@@ -122,6 +122,12 @@ final class Conv2dDirect {
         }
     }
 
+    /** Whether {@link #forward} takes g with these weights to its sparse kernels. */
+    static boolean takesSparse(ConvShape g, float[] w, int wOff) {
+        return supports(g) && SparseRows.density(w, wOff, g.weightSize())
+                <= (direct16(g) ? SparseRows.DIRECT_MAX_DENSITY : SparseRows.SMALL_MAP_MAX_DENSITY);
+    }
+
     /** Copies c/groups channels of one image at x[xOff..] into the interior of xp. */
     private static void pad(ConvShape g, Padded pd, float[] x, int xOff, float[] xp) {
         pad(g, pd, x, xOff, null, xp);
@@ -167,8 +173,7 @@ final class Conv2dDirect {
 
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
             float[] y, int yOff) {
-        double density = SparseRows.density(w, wOff, g.weightSize());
-        if (density <= (direct16(g) ? SparseRows.DIRECT_MAX_DENSITY : SparseRows.SMALL_MAP_MAX_DENSITY)) {
+        if (takesSparse(g, w, wOff)) {
             if (Conv2dSparseStacked.applies(g)) {
                 Conv2dSparseStacked.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
             } else {

@@ -27,6 +27,8 @@ public final class Conv2dF32 {
             int biasOff, float[] y, int yOff) {
         if (Conv2dPointwise.supports(g)) {
             Conv2dPointwise.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+        } else if (Conv2dOuterForward.supports(g) && !Conv2dDirect.takesSparse(g, w, wOff)) {
+            Conv2dOuterForward.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else if (Conv2dDirect.supports(g) && (direct(g) || sparseDirect(g, w, wOff))) {
             Conv2dDirect.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else {
@@ -41,6 +43,9 @@ public final class Conv2dF32 {
             Conv2dPointwise.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
+        } else if (inputGradIsForward(g) && Conv2dOuterForward.supports(inputGradAsForward(g))) {
+            Conv2dOuterForward.forward(inputGradAsForward(g), dy, dyOff, flippedWeights(g, w, wOff), 0, null, 0, dx,
+                    dxOff);
         } else if (Conv2dPhaseInputGrad.supports(g)) {
             Conv2dPhaseInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else {

@@ -204,23 +204,54 @@ class ConvProperties {
         checkF32(g, seed, 0);
     }
 
-    /** The channels-last copy's 16 x 16 transposition, against scalars, at any offsets and strides. */
+    /** The 16 x 16 transposition, against scalars, at any offsets and strides on both sides. */
     @Property(tries = 50, seed = "236")
     void transpose16MatchesScalars(@ForAll @IntRange(min = 0, max = 40) int s,
             @ForAll @IntRange(min = 16, max = 70) int stride, @ForAll @IntRange(min = 0, max = 40) int d,
-            @ForAll long seed) {
+            @ForAll @IntRange(min = 16, max = 70) int dstStride, @ForAll long seed) {
         Random rnd = new Random(seed);
         float[] src = randomF(rnd, s + 15 * stride + 16);
-        float[] dst = filled(d + 256 + 5);
-        Conv2dOuterWeightGrad.transpose16(src, s, stride, dst, d);
+        int end = d + 15 * dstStride + 16;
+        float[] dst = filled(end + 5);
+        Transpose16.transpose(src, s, stride, dst, d, dstStride);
         for (int p = 0; p < 16; p++) {
             for (int c = 0; c < 16; c++) {
-                assertEquals(src[s + c * stride + p], dst[d + 16 * p + c], "pixel " + p + ", channel " + c);
+                assertEquals(src[s + c * stride + p], dst[d + dstStride * p + c], "pixel " + p + ", channel " + c);
+            }
+            for (int c = 16; p < 15 && c < dstStride; c++) {
+                assertEquals(7f, dst[d + dstStride * p + c], "wrote between the rows");
             }
         }
         for (int i = 0; i < 5; i++) {
-            assertEquals(7f, dst[d + 256 + i], "wrote past the block");
+            assertEquals(7f, dst[end + i], "wrote past the block");
         }
+    }
+
+    /**
+     * 3x3 layers with padding 1 and 32 or 64 output channels at stride 2, or on maps of fewer than 256 output
+     * pixels from at most 64 input channels at stride 1, with output rows of 8 or 16 pixels take the
+     * outer-product forward (Conv2dOuterForward): any input channel count, odd input sizes at stride 2, bias;
+     * stride-1 layers with 32 or 64 input channels take it for their input gradient too. Pruned weights go to
+     * the sparse kernels instead where those take the layer: the dispatch between them is checked too.
+     */
+    @Property(tries = 40, seed = "240")
+    void outerForwardFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 5) int n,
+            @ForAll @IntRange(min = 1, max = 40) int c, @ForAll @IntRange(min = 1, max = 2) int kBlocks,
+            @ForAll @IntRange(min = 1, max = 2) int stride, @ForAll @IntRange(min = 1, max = 2) int rowBlocks,
+            @ForAll @IntRange(min = 1, max = 7) int rows, @ForAll boolean oddSizes, @ForAll boolean roundChannels,
+            @ForAll boolean pruned, @ForAll long seed) {
+        int channels = roundChannels ? 32 * (1 + c % 2) : c;
+        int oh = 2 * rows;
+        int ow = 8 * rowBlocks;
+        int odd = stride == 2 && oddSizes ? 1 : 0;
+        ConvShape g = new ConvShape(n, channels, stride * oh - odd, stride * ow - odd, 32 * kBlocks, 3, 3, stride,
+                stride, 1, 1, 1, 1, 1);
+        assertTrue(Conv2dOuterForward.supports(g), () -> g + " should take the outer-product forward");
+        if (stride == 1 && roundChannels) {
+            assertTrue(Conv2dOuterForward.supports(Conv2dF32.inputGradAsForward(g)),
+                    () -> g + " should take the outer-product forward for its input gradient");
+        }
+        checkF32(g, seed, pruned ? 0.85 : 0);
     }
 
     /**

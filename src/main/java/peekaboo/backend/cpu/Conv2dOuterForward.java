@@ -1,0 +1,252 @@
+package peekaboo.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import peekaboo.backend.ConvShape;
+
+/**
+ * The forward 3x3 convolution with output channels in the vector lanes: y[k][oy][ox] = the sum over input channels
+ * c and taps (ty, tx) of w[k][c][ty][tx] x[c][s*oy + ty - 1][s*ox + tx - 1], for 8 output pixels of a row at once
+ * (their x values broadcast straight from the zero-padded image, s apart) against 32 output channels (two vectors
+ * of weights packed tap by tap). That is the GEMM kernel's shape (16 FMAs for 8 broadcasts and 2 loads) with the
+ * image as the broadcast operand, so a stride-2 layer reads its pixels s apart instead of having its image split
+ * into phase planes first, and an 8-wide map fills whole kernel calls instead of a virtual grid with junk columns.
+ *
+ * <p>Each image's sums are kept channels-last (a pixel's output channels side by side) and written to y by 16 x 16
+ * transpositions ({@link Transpose16}). Taken by the layers where the other paths lose most: stride 2, and maps of
+ * fewer than 16 x 16 output pixels (the input gradient of a stride-1 layer is such a forward too, see
+ * {@link Conv2dF32#inputGradAsForward}).
+ */
+final class Conv2dOuterForward {
+    private static final VectorSpecies<Float> S = SgemmKernel.S;
+    private static final int VL = SgemmKernel.VL;
+    /** Output pixels a kernel call takes: one row segment. */
+    private static final int PIXELS = 8;
+    /** Output channels a kernel call takes: two vectors. */
+    private static final int NR = 2 * 16;
+    /** The most taps one kernel call sums: 32 channels' weights for them are 32 KB, in L1 with the image rows. */
+    private static final int KC = 256;
+
+    private Conv2dOuterForward() {
+    }
+
+    /**
+     * Ungrouped 3x3 convolutions at stride 1 or 2 with padding 1 on 16-lane vectors, output channels in whole
+     * kernel calls (32) and output rows in whole kernel calls (8 pixels), where this path wins: stride 2, or
+     * fewer than 256 output pixels an image from at most 64 input channels (ResNet-18's 256->256 8x8 layer lost:
+     * 5.99-6.07 against 5.41-6.08 ms forward, 6.21-6.26 against 5.31-5.85 as input gradient).
+     */
+    static boolean supports(ConvShape g) {
+        return ENABLED && Sgemm.SIMD && VL == 16 && g.groups() == 1 && g.k() % NR == 0 && g.r() == 3 && g.s() == 3
+                && g.strideH() == g.strideW() && g.strideW() <= 2 && g.padH() == 1 && g.padW() == 1
+                && g.dilH() == 1 && g.dilW() == 1 && g.outW() % PIXELS == 0 && g.outH() * g.outW() % 16 == 0
+                && (g.strideW() == 2 || g.outH() * g.outW() < 256 && g.c() <= 64);
+    }
+
+    /** -Dpeekaboo.conv.outerForward=false: the other paths instead. */
+    private static final boolean ENABLED = !"false".equals(System.getProperty("peekaboo.conv.outerForward"));
+
+    /** Per-thread buffers. */
+    private static final class Workspace {
+        /** The padded image: every image overwrites its interior, nothing writes its zero border. */
+        final ShapedBuffer image = new ShapedBuffer();
+        /** One image's output, channels-last. */
+        float[] sums = new float[0];
+        final float[] tile = new float[PIXELS * NR];
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            float[] y, int yOff) {
+        int k = g.k();
+        int c = g.c();
+        int h = g.h();
+        int wd = g.w();
+        int oh = g.outH();
+        int ow = g.outW();
+        int ohw = oh * ow;
+        int stride = g.strideW();
+        int hp = h + 2;
+        int wp = wd + 2;
+        int taps = c * 9;
+        float[] packed = pack(w, wOff, k, taps);
+        int[] offs = new int[taps]; // tap (ci, ty, tx) of output pixel (0, 0) in the padded image
+        for (int t = 0; t < taps; t++) {
+            offs[t] = t / 9 * hp * wp + t % 9 / 3 * wp + t % 3;
+        }
+        int blocks = (taps + KC - 1) / KC; // balanced blocks of taps
+        Parallel.forEachTask(g.n(), b -> {
+            Workspace ws = WORKSPACE.get();
+            float[] image = ws.image.get(c * hp * wp, ShapedBuffer.key(c, h, wd));
+            float[] sums = ws.sums = Buffers.grow(ws.sums, ohw * k);
+            for (int ci = 0; ci < c; ci++) {
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(x, xOff + ((b * c + ci) * h + iy) * wd, image, (ci * hp + iy + 1) * wp + 1, wd);
+                }
+            }
+            for (int kb = 0; kb < k; kb += NR) {
+                for (int blk = 0; blk < blocks; blk++) {
+                    int t0 = taps * blk / blocks;
+                    int kc = taps * (blk + 1) / blocks - t0;
+                    int wi = (kb * taps + t0 * NR);
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox += PIXELS) {
+                            int xi = stride * (oy * wp + ox);
+                            if (stride == 1) {
+                                kernel1(kc, image, xi, offs, t0, packed, wi, ws.tile);
+                            } else {
+                                kernel2(kc, image, xi, offs, t0, packed, wi, ws.tile);
+                            }
+                            SgemmKernel.merge(ws.tile, sums, (oy * ow + ox) * k + kb, k, blk > 0, PIXELS, NR);
+                        }
+                    }
+                }
+            }
+            int yo = yOff + b * k * ohw;
+            for (int p = 0; p < ohw; p += 16) {
+                for (int ko = 0; ko < k; ko += 16) {
+                    Transpose16.transpose(sums, p * k + ko, k, y, yo + ko * ohw + p, ohw);
+                }
+            }
+            if (bias != null) {
+                Conv2dF32.addRowBias(y, yo, k, ohw, bias, biasOff);
+            }
+        });
+    }
+
+    /** packed[(kb*taps + t)*32 + j] = w[kb + j][t]: per block of 32 output channels, their weights tap by tap. */
+    private static float[] pack(float[] w, int wOff, int k, int taps) {
+        float[] packed = new float[k * taps];
+        for (int kb = 0; kb < k; kb += NR) {
+            for (int j = 0; j < NR; j++) {
+                int src = wOff + (kb + j) * taps;
+                for (int t = 0, d = kb * taps + j; t < taps; t++, d += NR) {
+                    packed[d] = w[src + t];
+                }
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + p] times b[bi + (u - t0)*32 + j], p
+     * in [0, 8): eight neighbouring output pixels of a stride-1 layer against 32 output channels.
+     */
+    private static void kernel1(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        for (int u = t0; u < t0 + kc; u++, bi += NR) {
+            int o = xi + offs[u];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[o]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, x[o + 1]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, x[o + 2]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, x[o + 3]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, x[o + 4]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, x[o + 5]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, x[o + 6]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, x[o + 7]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
+    }
+
+    /** {@link #kernel1} for a stride-2 layer: the eight output pixels' taps lie 2 apart in the padded image. */
+    private static void kernel2(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        for (int u = t0; u < t0 + kc; u++, bi += NR) {
+            int o = xi + offs[u];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[o]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, x[o + 2]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, x[o + 4]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, x[o + 6]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, x[o + 8]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, x[o + 10]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, x[o + 12]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, x[o + 14]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
+    }
+}
