@@ -46,6 +46,8 @@ public final class Conv2dF32 {
         } else if (inputGradIsForward(g) && Conv2dOuterForward.supports(inputGradAsForward(g))) {
             Conv2dOuterForward.forward(inputGradAsForward(g), dy, dyOff, flippedWeights(g, w, wOff), 0, null, 0, dx,
                     dxOff);
+        } else if (Conv2dOuterInputGrad.supports(g)) {
+            Conv2dOuterInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dPhaseInputGrad.supports(g)) {
             Conv2dPhaseInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else {

@@ -133,7 +133,7 @@ final class Conv2dOuterForward {
      * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + p] times b[bi + (u - t0)*32 + j], p
      * in [0, 8): eight neighbouring output pixels of a stride-1 layer against 32 output channels.
      */
-    private static void kernel1(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+    static void kernel1(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,

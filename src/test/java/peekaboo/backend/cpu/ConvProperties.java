@@ -255,6 +255,20 @@ class ConvProperties {
     }
 
     /**
+     * 3x3 stride-2 layers with padding 1, 32 or 64 input channels and input rows of 16 pixels take the
+     * outer-product input gradient (Conv2dOuterInputGrad): odd and even heights (the last phase row short or
+     * not), any output channel count (past 64, the 4-tap phase takes two blocks of taps), pruned or not.
+     */
+    @Property(tries = 30, seed = "241")
+    void outerInputGradFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 5) int n,
+            @ForAll @IntRange(min = 1, max = 2) int cBlocks, @ForAll @IntRange(min = 1, max = 80) int k,
+            @ForAll @IntRange(min = 1, max = 13) int h, @ForAll boolean pruned, @ForAll long seed) {
+        ConvShape g = new ConvShape(n, 32 * cBlocks, h, 16, k, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        assertTrue(Conv2dOuterInputGrad.supports(g), () -> g + " should take the outer-product input gradient");
+        checkF32(g, seed, pruned ? 0.85 : 0);
+    }
+
+    /**
      * The Winograd-row forward with the input rows transformed inside the kernels (taken by up to 16 output
      * channels per group) gives the same bits as with the rows written out first, on every shape of that path.
      */
