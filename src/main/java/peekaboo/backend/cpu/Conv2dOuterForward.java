@@ -115,17 +115,22 @@ final class Conv2dOuterForward {
         });
     }
 
-    /** packed[(kb*taps + t)*32 + j] = w[kb + j][t]: per block of 32 output channels, their weights tap by tap. */
+    /**
+     * packed[(kb*taps + t)*32 + j] = w[kb + j][t]: per block of 32 output channels, their weights tap by tap; the
+     * blocks in parallel, each written in order while its 32 rows of w are read side by side (one thread writing
+     * 32 floats apart took 7% of ResNet-18's 128->256 layer).
+     */
     private static float[] pack(float[] w, int wOff, int k, int taps) {
         float[] packed = new float[k * taps];
-        for (int kb = 0; kb < k; kb += NR) {
-            for (int j = 0; j < NR; j++) {
-                int src = wOff + (kb + j) * taps;
-                for (int t = 0, d = kb * taps + j; t < taps; t++, d += NR) {
-                    packed[d] = w[src + t];
+        Parallel.forEachTask(k / NR, block -> {
+            int kb = block * NR;
+            int src = wOff + kb * taps;
+            for (int t = 0, d = kb * taps; t < taps; t++) {
+                for (int j = 0; j < NR; j++, d++) {
+                    packed[d] = w[src + j * taps + t];
                 }
             }
-        }
+        });
         return packed;
     }
 
@@ -143,10 +148,13 @@ final class Conv2dOuterForward {
                 c50 = z, c51 = z,
                 c60 = z, c61 = z,
                 c70 = z, c71 = z;
-        for (int u = t0; u < t0 + kc; u++, bi += NR) {
+        // the weights' index computed from u, not stepped on its own: then C2 checks its bounds once, before the
+        // loop, which leaves general registers enough for the rest (stepped, two values lived in vector registers)
+        int base = bi - t0 * NR;
+        for (int u = t0; u < t0 + kc; u++) {
             int o = xi + offs[u];
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
+            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
             FloatVector av;
             av = FloatVector.broadcast(S, x[o]);
             c00 = b0.fma(av, c00);
@@ -202,10 +210,11 @@ final class Conv2dOuterForward {
                 c50 = z, c51 = z,
                 c60 = z, c61 = z,
                 c70 = z, c71 = z;
-        for (int u = t0; u < t0 + kc; u++, bi += NR) {
+        int base = bi - t0 * NR;
+        for (int u = t0; u < t0 + kc; u++) {
             int o = xi + offs[u];
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
+            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
             FloatVector av;
             av = FloatVector.broadcast(S, x[o]);
             c00 = b0.fma(av, c00);
