@@ -43,9 +43,6 @@ public final class Conv2dF32 {
             Conv2dPointwise.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
-        } else if (inputGradIsForward(g) && Conv2dOuterForward.supports(inputGradAsForward(g))) {
-            Conv2dOuterForward.forward(inputGradAsForward(g), dy, dyOff, flippedWeights(g, w, wOff), 0, null, 0, dx,
-                    dxOff);
         } else if (Conv2dOuterInputGrad.supports(g)) {
             Conv2dOuterInputGrad.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dPhaseInputGrad.supports(g)) {

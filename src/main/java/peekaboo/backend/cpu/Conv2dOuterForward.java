@@ -5,17 +5,20 @@ import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.ConvShape;
 
 /**
- * The forward 3x3 convolution with output channels in the vector lanes: y[k][oy][ox] = the sum over input channels
- * c and taps (ty, tx) of w[k][c][ty][tx] x[c][s*oy + ty - 1][s*ox + tx - 1], for 8 output pixels of a row at once
- * (their x values broadcast straight from the zero-padded image, s apart) against 32 output channels (two vectors
- * of weights packed tap by tap). That is the GEMM kernel's shape (16 FMAs for 8 broadcasts and 2 loads) with the
- * image as the broadcast operand, so a stride-2 layer reads its pixels s apart instead of having its image split
- * into phase planes first, and an 8-wide map fills whole kernel calls instead of a virtual grid with junk columns.
+ * The forward 3x3 stride-2 convolution with output channels in the vector lanes: y[k][oy][ox] = the sum over input
+ * channels c and taps (ty, tx) of w[k][c][ty][tx] x[c][2*oy + ty - 1][2*ox + tx - 1], for 8 output pixels of a row at
+ * once (their x values broadcast straight from the zero-padded image, 2 apart) against 32 output channels (two
+ * vectors of weights packed tap by tap). That is the GEMM kernel's shape (16 FMAs for 8 broadcasts and 2 loads) with
+ * the image as the broadcast operand, so the layer reads its pixels 2 apart instead of having its image split into
+ * phase planes first (a quarter of the direct path's time), and an 8-wide output map fills whole kernel calls
+ * instead of a virtual grid with junk columns.
  *
  * <p>Each image's sums are kept channels-last (a pixel's output channels side by side) and written to y by 16 x 16
- * transpositions ({@link Transpose16}). Taken by the layers where the other paths lose most: stride 2, and maps of
- * fewer than 16 x 16 output pixels (the input gradient of a stride-1 layer is such a forward too, see
- * {@link Conv2dF32#inputGradAsForward}).
+ * transpositions ({@link Transpose16}). Calls alternating in one JVM (two builds side by side, 2 threads, session
+ * 22), against the paths taken before: ResNet-20's 32->64 1.08-1.17 against 1.38-1.43 ms, ResNet-18's 128->256
+ * 3.08-3.13 against 3.51-3.54; ResNet-20's 16->32 and ResNet-18's 64->128 the same within the spread (1.24 against
+ * 1.20-1.28, 3.17 against 3.06-3.40). At stride 1 it only tied on 8x8 maps (64->64: 1.51-1.74 against
+ * 1.59-1.72 ms) and lost with 256 channels, so it stays with stride 2.
  */
 final class Conv2dOuterForward {
     private static final VectorSpecies<Float> S = SgemmKernel.S;
@@ -31,16 +34,13 @@ final class Conv2dOuterForward {
     }
 
     /**
-     * Ungrouped 3x3 convolutions at stride 1 or 2 with padding 1 on 16-lane vectors, output channels in whole
-     * kernel calls (32) and output rows in whole kernel calls (8 pixels), where this path wins: stride 2, or
-     * fewer than 256 output pixels an image from at most 64 input channels (ResNet-18's 256->256 8x8 layer lost:
-     * 5.99-6.07 against 5.41-6.08 ms forward, 6.21-6.26 against 5.31-5.85 as input gradient).
+     * Ungrouped 3x3 stride-2 convolutions with padding 1 on 16-lane vectors, output channels in whole kernel calls
+     * (32) and output rows in whole kernel calls (8 pixels).
      */
     static boolean supports(ConvShape g) {
         return ENABLED && Sgemm.SIMD && VL == 16 && g.groups() == 1 && g.k() % NR == 0 && g.r() == 3 && g.s() == 3
-                && g.strideH() == g.strideW() && g.strideW() <= 2 && g.padH() == 1 && g.padW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.outW() % PIXELS == 0 && g.outH() * g.outW() % 16 == 0
-                && (g.strideW() == 2 || g.outH() * g.outW() < 256 && g.c() <= 64);
+                && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1
+                && g.dilW() == 1 && g.outW() % PIXELS == 0 && g.outH() * g.outW() % 16 == 0;
     }
 
     /** -Dpeekaboo.conv.outerForward=false: the other paths instead. */
@@ -66,7 +66,6 @@ final class Conv2dOuterForward {
         int oh = g.outH();
         int ow = g.outW();
         int ohw = oh * ow;
-        int stride = g.strideW();
         int hp = h + 2;
         int wp = wd + 2;
         int taps = c * 9;
@@ -92,12 +91,7 @@ final class Conv2dOuterForward {
                     int wi = (kb * taps + t0 * NR);
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox += PIXELS) {
-                            int xi = stride * (oy * wp + ox);
-                            if (stride == 1) {
-                                kernel1(kc, image, xi, offs, t0, packed, wi, ws.tile);
-                            } else {
-                                kernel2(kc, image, xi, offs, t0, packed, wi, ws.tile);
-                            }
+                            kernel2(kc, image, 2 * (oy * wp + ox), offs, t0, packed, wi, ws.tile);
                             SgemmKernel.merge(ws.tile, sums, (oy * ow + ox) * k + kb, k, blk > 0, PIXELS, NR);
                         }
                     }
@@ -136,7 +130,8 @@ final class Conv2dOuterForward {
 
     /**
      * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + p] times b[bi + (u - t0)*32 + j], p
-     * in [0, 8): eight neighbouring output pixels of a stride-1 layer against 32 output channels.
+     * in [0, 8): eight neighbouring pixels against 32 channels (the stride-2 input gradient's phases,
+     * {@link Conv2dOuterInputGrad}).
      */
     static void kernel1(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
@@ -199,7 +194,7 @@ final class Conv2dOuterForward {
         c71.intoArray(t, 7 * NR + VL);
     }
 
-    /** {@link #kernel1} for a stride-2 layer: the eight output pixels' taps lie 2 apart in the padded image. */
+    /** {@link #kernel1} for the stride-2 forward: the eight output pixels' taps lie 2 apart in the padded image. */
     private static void kernel2(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
