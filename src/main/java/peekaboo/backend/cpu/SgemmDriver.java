@@ -261,16 +261,23 @@ final class SgemmDriver {
             return (i0, mc, k0, kc, dst, dstOff) -> {
                 for (int ir = 0; ir < mc; ir += MR) {
                     int base = dstOff + ir * kc;
+                    int src = aOff + (i0 + ir) * lda + k0;
+                    if (ir + MR <= mc) { // the panel written in order, its 8 rows read side by side
+                        for (int p = 0, d = base; p < kc; p++, d += MR) {
+                            dst[d] = a[src + p];
+                            dst[d + 1] = a[src + lda + p];
+                            dst[d + 2] = a[src + 2 * lda + p];
+                            dst[d + 3] = a[src + 3 * lda + p];
+                            dst[d + 4] = a[src + 4 * lda + p];
+                            dst[d + 5] = a[src + 5 * lda + p];
+                            dst[d + 6] = a[src + 6 * lda + p];
+                            dst[d + 7] = a[src + 7 * lda + p];
+                        }
+                        continue;
+                    }
                     for (int i = 0; i < MR; i++) {
-                        if (ir + i < mc) {
-                            int src = aOff + (i0 + ir + i) * lda + k0;
-                            for (int p = 0; p < kc; p++) {
-                                dst[base + p * MR + i] = a[src + p];
-                            }
-                        } else {
-                            for (int p = 0; p < kc; p++) {
-                                dst[base + p * MR + i] = 0f;
-                            }
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * MR + i] = ir + i < mc ? a[src + i * lda + p] : 0f;
                         }
                     }
                 }
