@@ -25,8 +25,8 @@ final class Conv2dOuterForward {
     private static final int VL = SgemmKernel.VL;
     /** Output pixels a kernel call takes: one row segment. */
     private static final int PIXELS = 8;
-    /** Output channels a kernel call takes: two vectors. */
-    private static final int NR = 2 * 16;
+    /** Output channels a kernel call takes: two vectors (the GEMM kernel's tile, for {@link SgemmKernel#merge}). */
+    private static final int NR = SgemmKernel.NR;
     /** The most taps one kernel call sums: 32 channels' weights for them are 32 KB, in L1 with the image rows. */
     private static final int KC = 256;
 
@@ -88,10 +88,10 @@ final class Conv2dOuterForward {
                 for (int blk = 0; blk < blocks; blk++) {
                     int t0 = taps * blk / blocks;
                     int kc = taps * (blk + 1) / blocks - t0;
-                    int wi = (kb * taps + t0 * NR);
+                    int wi = kb * taps + t0 * NR;
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox += PIXELS) {
-                            kernel2(kc, image, 2 * (oy * wp + ox), offs, t0, packed, wi, ws.tile);
+                            kernel(kc, image, 2 * (oy * wp + ox), offs, t0, packed, wi, ws.tile);
                             SgemmKernel.merge(ws.tile, sums, (oy * ow + ox) * k + kb, k, blk > 0, PIXELS, NR);
                         }
                     }
@@ -129,11 +129,10 @@ final class Conv2dOuterForward {
     }
 
     /**
-     * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + p] times b[bi + (u - t0)*32 + j], p
-     * in [0, 8): eight neighbouring pixels against 32 channels (the stride-2 input gradient's phases,
-     * {@link Conv2dOuterInputGrad}).
+     * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + 2p] times b[bi + (u - t0)*32 + j], p
+     * in [0, 8): eight output pixels of a row, their taps 2 apart in the padded image, against 32 output channels.
      */
-    static void kernel1(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+    private static void kernel(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
@@ -144,67 +143,8 @@ final class Conv2dOuterForward {
                 c60 = z, c61 = z,
                 c70 = z, c71 = z;
         // the weights' index computed from u, not stepped on its own: then C2 checks its bounds once, before the
-        // loop, which leaves general registers enough for the rest (stepped, two values lived in vector registers)
-        int base = bi - t0 * NR;
-        for (int u = t0; u < t0 + kc; u++) {
-            int o = xi + offs[u];
-            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
-            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
-            FloatVector av;
-            av = FloatVector.broadcast(S, x[o]);
-            c00 = b0.fma(av, c00);
-            c01 = b1.fma(av, c01);
-            av = FloatVector.broadcast(S, x[o + 1]);
-            c10 = b0.fma(av, c10);
-            c11 = b1.fma(av, c11);
-            av = FloatVector.broadcast(S, x[o + 2]);
-            c20 = b0.fma(av, c20);
-            c21 = b1.fma(av, c21);
-            av = FloatVector.broadcast(S, x[o + 3]);
-            c30 = b0.fma(av, c30);
-            c31 = b1.fma(av, c31);
-            av = FloatVector.broadcast(S, x[o + 4]);
-            c40 = b0.fma(av, c40);
-            c41 = b1.fma(av, c41);
-            av = FloatVector.broadcast(S, x[o + 5]);
-            c50 = b0.fma(av, c50);
-            c51 = b1.fma(av, c51);
-            av = FloatVector.broadcast(S, x[o + 6]);
-            c60 = b0.fma(av, c60);
-            c61 = b1.fma(av, c61);
-            av = FloatVector.broadcast(S, x[o + 7]);
-            c70 = b0.fma(av, c70);
-            c71 = b1.fma(av, c71);
-        }
-        c00.intoArray(t, 0 * NR);
-        c01.intoArray(t, 0 * NR + VL);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + VL);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + VL);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + VL);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + VL);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + VL);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + VL);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + VL);
-    }
-
-    /** {@link #kernel1} for the stride-2 forward: the eight output pixels' taps lie 2 apart in the padded image. */
-    private static void kernel2(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z,
-                c10 = z, c11 = z,
-                c20 = z, c21 = z,
-                c30 = z, c31 = z,
-                c40 = z, c41 = z,
-                c50 = z, c51 = z,
-                c60 = z, c61 = z,
-                c70 = z, c71 = z;
+        // loop, which leaves general registers enough for the rest (stepped, in some JVMs' compiles two values
+        // lived in vector registers, moved back every iteration: ResNet-18's 64->128 3.45 instead of 3.0 ms)
         int base = bi - t0 * NR;
         for (int u = t0; u < t0 + kc; u++) {
             int o = xi + offs[u];

@@ -1,5 +1,7 @@
 package peekaboo.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import peekaboo.backend.ConvShape;
 
 /**
@@ -15,8 +17,13 @@ import peekaboo.backend.ConvShape;
  * transpositions ({@link Transpose16}): that replaces the interleaving of the phases.
  */
 final class Conv2dOuterInputGrad {
+    private static final VectorSpecies<Float> S = SgemmKernel.S;
+    private static final int VL = SgemmKernel.VL;
+    /** Pixels of a phase row a kernel call takes. */
     private static final int PIXELS = 8;
-    private static final int NR = 32;
+    /** Input channels a kernel call takes: two vectors (the GEMM kernel's tile, for {@link SgemmKernel#merge}). */
+    private static final int NR = SgemmKernel.NR;
+    /** The most taps one kernel call sums (32 KB of weights). */
     private static final int KC = 256;
 
     private Conv2dOuterInputGrad() {
@@ -114,7 +121,7 @@ final class Conv2dOuterInputGrad {
                         int wi = (cb / NR * ph.taps() + t0) * NR;
                         for (int a = 0; a < rows; a++) {
                             for (int j = 0; j < wd / 2; j += PIXELS) {
-                                Conv2dOuterForward.kernel1(kc, padded, a * dyRow + j, ph.offs(), t0, ph.packed(), wi,
+                                kernel(kc, padded, a * dyRow + j, ph.offs(), t0, ph.packed(), wi,
                                         ws.tile);
                                 // the block's pixels (2a + py, 2(j + i) + px) lie 2 pixels apart in the sums
                                 SgemmKernel.merge(ws.tile, sums, ((2 * a + ph.py()) * wd + 2 * j + ph.px()) * c + cb,
@@ -131,5 +138,70 @@ final class Conv2dOuterInputGrad {
                 }
             }
         });
+    }
+
+    /**
+     * t[p*32 + j] = the sum over taps u in [t0, t0 + kc) of x[xi + offs[u] + p] times b[bi + (u - t0)*32 + j], p
+     * in [0, 8): eight neighbouring pixels of a phase row against 32 input channels ({@link Conv2dOuterForward}'s
+     * kernel with the pixels 1 apart).
+     */
+    private static void kernel(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z,
+                c60 = z, c61 = z,
+                c70 = z, c71 = z;
+        // the weights' index computed from u, as in Conv2dOuterForward's kernel
+        int base = bi - t0 * NR;
+        for (int u = t0; u < t0 + kc; u++) {
+            int o = xi + offs[u];
+            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
+            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[o]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, x[o + 1]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, x[o + 2]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, x[o + 3]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, x[o + 4]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, x[o + 5]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
+            av = FloatVector.broadcast(S, x[o + 6]);
+            c60 = b0.fma(av, c60);
+            c61 = b1.fma(av, c61);
+            av = FloatVector.broadcast(S, x[o + 7]);
+            c70 = b0.fma(av, c70);
+            c71 = b1.fma(av, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + VL);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + VL);
     }
 }
