@@ -98,11 +98,7 @@ final class Conv2dOuterForward {
                 }
             }
             int yo = yOff + b * k * ohw;
-            for (int p = 0; p < ohw; p += 16) {
-                for (int ko = 0; ko < k; ko += 16) {
-                    Transpose16.transpose(sums, p * k + ko, k, y, yo + ko * ohw + p, ohw);
-                }
-            }
+            Transpose16.toChannelsFirst(sums, ohw, k, y, yo);
             if (bias != null) {
                 Conv2dF32.addRowBias(y, yo, k, ohw, bias, biasOff);
             }

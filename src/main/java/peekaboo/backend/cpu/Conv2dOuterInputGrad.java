@@ -131,12 +131,7 @@ final class Conv2dOuterInputGrad {
                     }
                 }
             }
-            int xo = dxOff + b * c * hw;
-            for (int p = 0; p < hw; p += 16) {
-                for (int ci = 0; ci < c; ci += 16) {
-                    Transpose16.transpose(sums, p * c + ci, c, dx, xo + ci * hw + p, hw);
-                }
-            }
+            Transpose16.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
         });
     }
 

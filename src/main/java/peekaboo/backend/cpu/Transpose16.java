@@ -34,6 +34,18 @@ final class Transpose16 {
     private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S, 0xAAAAL);
 
     /**
+     * dst[d + ch*pixels + p] = src[p*channels + ch]: one image's values kept channels-last (a pixel's channels side by
+     * side) written channels-first, 16 x 16 blocks at a time; pixels and channels are multiples of 16.
+     */
+    static void toChannelsFirst(float[] src, int pixels, int channels, float[] dst, int d) {
+        for (int p = 0; p < pixels; p += 16) {
+            for (int ch = 0; ch < channels; ch += 16) {
+                transpose(src, p * channels + ch, channels, dst, d + ch * pixels + p, pixels);
+            }
+        }
+    }
+
+    /**
      * dst[d + i*dstStride + j] = src[s + j*srcStride + i] for i, j in [0, 16): sixteen runs of 16 floats become
      * sixteen runs of 16 floats, the block transposed (channels-first pixels to channels-last and back). Written
      * out: C2 keeps the 16 vectors in registers only as locals.
