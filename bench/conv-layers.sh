@@ -19,7 +19,7 @@ usage: bench/conv-layers.sh [options]
   --models LIST   resnet20, resnet18 or both, comma-separated (default resnet20,resnet18)
   --reps N        timed sweeps over a model's layers per round, or calls per layer with --hot (default 15)
   --rounds N      rounds, each ours then PyTorch in fresh processes (default 2)
-  --peak GFLOPS   the fp32 peak of both cores (default: measured by ../shared/tools/peak-fp32)
+  --peak GFLOPS   the fp32 peak of both cores (default: measured by bench/peak-fp32.sh)
   --python PY     the python with torch (default: /usr/bin/python3, then python3 on the PATH)
   --hot           time each layer's calls in a row after the warm-up (operands in the caches as far as they
                   fit) instead of sweeps over all layers (operands mostly from memory, as other layers ran between)
@@ -56,9 +56,8 @@ done
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps must be a whole number of at least 1, got '$reps'."
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a whole number of at least 1, got '$rounds'."
 if [ -z "$peak" ]; then
-  [ -x ../shared/tools/peak-fp32 ] || die "no ../shared/tools/peak-fp32 to measure the peak; give it with --peak GFLOPS."
-  peak=$(../shared/tools/peak-fp32 | sed -n 's/^peak_fp32_gflops=\([0-9.]*\) threads=2$/\1/p')
-  [ -n "$peak" ] || die "../shared/tools/peak-fp32 printed no two-thread figure; give the peak with --peak GFLOPS."
+  peak=$(bench/peak-fp32.sh | sed -n 's/^peak_fp32_gflops=\([0-9.]*\) threads=2$/\1/p') || true
+  [ -n "$peak" ] || die "bench/peak-fp32.sh printed no two-thread figure; give the peak with --peak GFLOPS."
 fi
 [[ $peak =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--peak must be a number of GFLOP/s, got '$peak'."
 
