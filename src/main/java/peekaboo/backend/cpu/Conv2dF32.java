@@ -29,6 +29,8 @@ public final class Conv2dF32 {
             Conv2dPointwise.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else if (Conv2dOuterForward.supports(g) && !Conv2dDirect.takesSparse(g, w, wOff)) {
             Conv2dOuterForward.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
+        } else if (direct(g) && Conv2dWinograd2d.supports(g) && !Conv2dDirect.takesSparse(g, w, wOff)) {
+            Conv2dWinograd2d.forward(g, x, xOff, w, wOff, false, bias, biasOff, y, yOff); // wide maps: AVX2 only
         } else if (Conv2dDirect.supports(g) && (direct(g) || sparseDirect(g, w, wOff))) {
             Conv2dDirect.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else {
@@ -41,6 +43,9 @@ public final class Conv2dF32 {
             int dxOff) {
         if (Conv2dPointwise.supports(g)) {
             Conv2dPointwise.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
+        } else if (direct(g) && inputGradIsForward(g) && Conv2dWinograd2d.supports(inputGradAsForward(g))
+                && !Conv2dDirect.takesSparse(inputGradAsForward(g), w, wOff)) { // wide maps: AVX2 only
+            Conv2dWinograd2d.forward(inputGradAsForward(g), dy, dyOff, w, wOff, true, null, 0, dx, dxOff);
         } else if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
         } else if (Conv2dOuterInputGrad.supports(g)) {

@@ -37,6 +37,16 @@ final class Conv2dWinograd2d {
     static final boolean ENABLED = !"false".equals(System.getProperty("peekaboo.conv.winograd2d"));
 
     /**
+     * With 8-lane vectors (AVX2, such as Zen 3) the GEMMs run at half the speed of AVX-512's, so the multiply-adds
+     * that F(2x2, 3x3) saves are worth more against its transforms: there the forward and input gradient of
+     * 16-wide maps with 128 channels or more take it too (Zen 3, 2 threads, bench/side-by-side.sh, medians of 20
+     * alternating calls: ResNet-18's 128->128 16x16 forward 13.9 against 16.8 ms, input gradient 13.9 against
+     * 17.2). Not taken there: ResNet-20's 32->32 16x16 and 16->16 or 64->64 on 32x32 maps (slower or tied in
+     * separate JVMs), nor all 8-wide maps (ResNet-20's 64->64 8x8: 0.92-1.08 of the row path's times side by side).
+     */
+    private static final boolean SHORT_VECTORS = SgemmKernel.VL < 16;
+
+    /**
      * The widest output map whose forward (and input gradient) it takes (tuning:
      * -Dpeekaboo.conv.winograd2dMaxWidth). Its transforms are scalar and touch every value of the 16
      * planes once more, so on wider maps or with fewer channels they cost more than the GEMMs save (calls
@@ -81,7 +91,8 @@ final class Conv2dWinograd2d {
      * On maps up to this wide the forward (and input gradient) also takes it with {@link #MANY_CHANNELS} on both
      * sides (tuning: -Dpeekaboo.conv.winograd2dManyChannelsMaxWidth).
      */
-    private static final int MANY_CHANNELS_MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dManyChannelsMaxWidth", 8);
+    private static final int MANY_CHANNELS_MAX_WIDTH = Integer.getInteger("peekaboo.conv.winograd2dManyChannelsMaxWidth",
+            SHORT_VECTORS ? 16 : 8);
 
     /**
      * Channels from which 8-wide maps take it: with more channels its scalar transforms cost less per multiply-add
@@ -93,7 +104,8 @@ final class Conv2dWinograd2d {
      * tied: 128->128 8x8 at batch 128 11.7-12.3 against 9.7-9.9 ms, 96->96 at batch 64 3.4-4.8 against 3.3-3.4,
      * ResNet-20's 64->64 at batch 128 3.7-4.1 against 3.1-3.3.
      */
-    private static final int MANY_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dManyChannels", 256);
+    private static final int MANY_CHANNELS = Integer.getInteger("peekaboo.conv.winograd2dManyChannels",
+            SHORT_VECTORS ? 128 : 256);
 
     /** Whether the forward of g takes this path. */
     static boolean supports(ConvShape g) {

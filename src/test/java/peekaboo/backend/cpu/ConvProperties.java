@@ -382,6 +382,21 @@ class ConvProperties {
         checkF32(g, seed, 0);
     }
 
+    /**
+     * Where vectors have 8 lanes (AVX2), 16x16 maps with 128 channels or more take F(2x2, 3x3) for the forward and
+     * input gradient ahead of the direct path (Conv2dF32's dispatch), unless their weights are pruned enough for the
+     * direct path's sparse kernels; with 16 lanes they keep the direct path.
+     */
+    @Property(tries = 4, seed = "242")
+    void winograd2dSixteenWideFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 2) int n,
+            @ForAll @IntRange(min = 128, max = 131) int c, @ForAll @IntRange(min = 128, max = 131) int k,
+            @ForAll boolean pruned, @ForAll long seed) {
+        ConvShape g = new ConvShape(n, c, 16, 16, k, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertEquals(SgemmKernel.VL < 16, Conv2dWinograd2d.supports(g), g::toString);
+        assertTrue(Conv2dF32.direct(g), g::toString);
+        checkF32(g, seed, pruned ? 0.9 : 0);
+    }
+
     @Provide
     Arbitrary<ConvShape> winograd2dManyChannelShapes() {
         return sameConvs3x3(2, 256, 264, 4, 3, 4);
