@@ -105,6 +105,8 @@ final class SgemmKernel {
      * and constant displacements; one cache line longer than {@link #ROWS_KC}, so the rows fall in different L1 sets.
      */
     static final int ROW_STRIDE = ROWS_KC + 16;
+    /** Rows of C one {@link #kernelRows} call computes: {@link #MR}, or 6 with 8-lane vectors ({@link #HALVES}). */
+    static final int ROWS_MR = HALVES ? 6 : MR;
 
     /**
      * Like {@link #kernel}, but row i of the A panel is the kc floats at a[ai + i*ROW_STRIDE ..] (op(A)'s rows
@@ -112,8 +114,7 @@ final class SgemmKernel {
      */
     static void kernelRows(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
         if (HALVES) {
-            kernelRowsHalf(kc, a, ai, b, bi, t, 0);
-            kernelRowsHalf(kc, a, ai, b, bi, t, 4);
+            kernelRows6(kc, a, ai, b, bi, t);
             return;
         }
         FloatVector z = FloatVector.zero(S);
@@ -446,14 +447,21 @@ final class SgemmKernel {
         c31.intoArray(t, (row0 + 3) * NR + VL);
     }
 
-    /** {@link #kernelRows}' rows [row0, row0 + 4), for {@link #HALVES}. */
-    private static void kernelRowsHalf(int kc, float[] a, int ai, float[] b, int bi, float[] t, int row0) {
+    /**
+     * {@link #kernelRows} with 8-lane vectors ({@link #HALVES}): six rows of A (12 accumulators, as many as 16
+     * registers hold with the two B vectors and a broadcast), so {@link SgemmRows} steps by {@link #ROWS_MR} rows.
+     * Its A rows are its own copies, so unlike the packed kernels it can choose its height; six rows load 8 values
+     * for 12 FMAs where two passes of four load 12 for 16.
+     */
+    private static void kernelRows6(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
                 c20 = z, c21 = z,
-                c30 = z, c31 = z;
-        for (int p = ai + row0 * ROW_STRIDE, end = p + kc; p < end; p++, bi += NR) {
+                c30 = z, c31 = z,
+                c40 = z, c41 = z,
+                c50 = z, c51 = z;
+        for (int p = ai, end = ai + kc; p < end; p++, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             FloatVector av;
@@ -469,15 +477,25 @@ final class SgemmKernel {
             av = FloatVector.broadcast(S, a[p + 3 * ROW_STRIDE]);
             c30 = b0.fma(av, c30);
             c31 = b1.fma(av, c31);
+            av = FloatVector.broadcast(S, a[p + 4 * ROW_STRIDE]);
+            c40 = b0.fma(av, c40);
+            c41 = b1.fma(av, c41);
+            av = FloatVector.broadcast(S, a[p + 5 * ROW_STRIDE]);
+            c50 = b0.fma(av, c50);
+            c51 = b1.fma(av, c51);
         }
-        c00.intoArray(t, (row0 + 0) * NR);
-        c01.intoArray(t, (row0 + 0) * NR + VL);
-        c10.intoArray(t, (row0 + 1) * NR);
-        c11.intoArray(t, (row0 + 1) * NR + VL);
-        c20.intoArray(t, (row0 + 2) * NR);
-        c21.intoArray(t, (row0 + 2) * NR + VL);
-        c30.intoArray(t, (row0 + 3) * NR);
-        c31.intoArray(t, (row0 + 3) * NR + VL);
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + VL);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + VL);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + VL);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + VL);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + VL);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + VL);
     }
 
     /** {@link #kernelIndexed}'s rows [row0, row0 + 4), for {@link #HALVES}. */

@@ -2,6 +2,7 @@ package peekaboo.backend.cpu;
 
 import static peekaboo.backend.cpu.SgemmKernel.MR;
 import static peekaboo.backend.cpu.SgemmKernel.NR;
+import static peekaboo.backend.cpu.SgemmKernel.ROWS_MR;
 
 /**
  * SGEMM for plain row-major matrices ({@link Sgemm#sgemm}): C = op(A) op(B) (+ C).
@@ -117,11 +118,11 @@ final class SgemmRows {
                     int bBlock = B_START + pc * ncPad;
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
+                        for (int ir = 0; ir < mc; ir += ROWS_MR) {
                             SgemmKernel.kernelRows(kc, ws.a, ir * SgemmKernel.ROW_STRIDE, bp, bBlock + jr * kc,
                                     ws.tile);
                             SgemmKernel.merge(ws.tile, c, cOff + (ic + ir) * ldc + jc + jr, ldc, add,
-                                    Math.min(MR, mc - ir), nr);
+                                    Math.min(ROWS_MR, mc - ir), nr);
                         }
                     }
                 }
@@ -147,7 +148,7 @@ final class SgemmRows {
                 }
             }
         }
-        for (int r = mc; r < SgemmDriver.roundUp(mc, MR); r++) {
+        for (int r = mc; r < SgemmDriver.roundUp(mc, ROWS_MR); r++) {
             java.util.Arrays.fill(dst, r * rs, r * rs + kc, 0f);
         }
     }
