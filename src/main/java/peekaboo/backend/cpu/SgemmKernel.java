@@ -22,9 +22,10 @@ final class SgemmKernel {
     static final int NR = 2 * VL;
     /**
      * With 8-lane vectors (AVX2, whose 16 vector registers cannot hold 16 accumulators and the operands) every
-     * kernel here runs as two passes of half its rows over the same operands: 8 accumulators each. Every sum
-     * is formed by the same operations in the same order, so the bits are those of the one-pass kernel. Zen 3,
-     * one thread, the 8 x 2 kernel alone in L1: 51 GFLOP/s in one pass against 83 in two (of 101).
+     * packed kernel here runs as two passes of half its rows over the same operands: 8 accumulators each. Every
+     * sum is formed by the same operations in the same order, so the bits are those of the one-pass kernel.
+     * Zen 3, one thread, the 8 x 2 kernel alone in L1: 50-53 GFLOP/s in one pass against 85-98 in two (of 101).
+     * {@link #kernelRows}, whose caller chooses the height, takes 6 rows instead ({@link #ROWS_MR}).
      */
     static final boolean HALVES = VL < 16;
 

@@ -15,7 +15,8 @@ import static peekaboo.backend.cpu.SgemmKernel.ROWS_MR;
  * <li>a kc-deep block ({@link SgemmKernel#ROWS_KC}): the MC rows of op(A) copied with the constant row stride
  * {@link SgemmKernel#ROW_STRIDE};</li>
  * <li>one B panel (kc x NR, 32 KB), which stays in L1 while</li>
- * <li>the kernel runs it against every MR rows of the A block ({@link SgemmKernel#kernelRows}).</li>
+ * <li>the kernel runs it against every {@link SgemmKernel#ROWS_MR} rows of the A block
+ * ({@link SgemmKernel#kernelRows}: 8, or 6 with AVX2's 8-lane vectors).</li>
  * </ol>
  *
  * <p>Against {@link SgemmDriver} (which conv layers use, with their own packers): op(A) is copied row by row
@@ -132,7 +133,7 @@ final class SgemmRows {
 
     /**
      * Copies op(A)[i0, i0 + mc) x [k0, k0 + kc) to dst, row r at dst[r * ROW_STRIDE ..]; the rows up to the next
-     * multiple of MR are zero (the kernel reads them, the merge drops them).
+     * multiple of ROWS_MR are zero (the kernel reads them, the merge drops them).
      */
     static void copyRowsA(boolean trans, float[] a, int aOff, int lda, int i0, int mc, int k0, int kc, float[] dst) {
         final int rs = SgemmKernel.ROW_STRIDE;
