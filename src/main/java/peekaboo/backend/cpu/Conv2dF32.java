@@ -29,8 +29,8 @@ public final class Conv2dF32 {
             Conv2dPointwise.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else if (Conv2dOuterForward.supports(g) && !Conv2dDirect.takesSparse(g, w, wOff)) {
             Conv2dOuterForward.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
-        } else if (direct(g) && Conv2dWinograd2d.supports(g) && !Conv2dDirect.takesSparse(g, w, wOff)) {
-            Conv2dWinograd2d.forward(g, x, xOff, w, wOff, false, bias, biasOff, y, yOff); // wide maps: AVX2 only
+        } else if (wideWinograd2d(g, w, wOff)) {
+            Conv2dWinograd2d.forward(g, x, xOff, w, wOff, false, bias, biasOff, y, yOff);
         } else if (Conv2dDirect.supports(g) && (direct(g) || sparseDirect(g, w, wOff))) {
             Conv2dDirect.forward(g, x, xOff, w, wOff, bias, biasOff, y, yOff);
         } else {
@@ -43,8 +43,7 @@ public final class Conv2dF32 {
             int dxOff) {
         if (Conv2dPointwise.supports(g)) {
             Conv2dPointwise.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
-        } else if (direct(g) && inputGradIsForward(g) && Conv2dWinograd2d.supports(inputGradAsForward(g))
-                && !Conv2dDirect.takesSparse(inputGradAsForward(g), w, wOff)) { // wide maps: AVX2 only
+        } else if (inputGradIsForward(g) && wideWinograd2d(inputGradAsForward(g), w, wOff)) {
             Conv2dWinograd2d.forward(inputGradAsForward(g), dy, dyOff, w, wOff, true, null, 0, dx, dxOff);
         } else if (Conv2dDirect.supportsInputGrad(g) && (direct(g) || sparseDirect(inputGradAsForward(g), w, wOff))) {
             Conv2dDirect.inputGrad(g, dy, dyOff, w, wOff, dx, dxOff);
@@ -102,6 +101,16 @@ public final class Conv2dF32 {
     static boolean sparseDirect(ConvShape g, float[] w, int wOff) {
         return Sgemm.SIMD && g.outW() >= 8
                 && SparseRows.density(w, wOff, g.weightSize()) <= SparseRows.SMALL_MAP_MAX_DENSITY;
+    }
+
+    /**
+     * Whether the forward f (or an input gradient run as the forward f) takes F(2x2, 3x3) ahead of the direct path:
+     * on maps the direct path would take that {@link Conv2dWinograd2d} takes too (with 8-lane vectors 16-wide maps
+     * from 128 channels; with 16 lanes only maps 8 or fewer wide, tall enough for 256 pixels), unless the weights are pruned
+     * enough for the direct path's sparse kernels.
+     */
+    private static boolean wideWinograd2d(ConvShape f, float[] w, int wOff) {
+        return direct(f) && Conv2dWinograd2d.supports(f) && !Conv2dDirect.takesSparse(f, w, wOff);
     }
 
     /** Output pixels per image from which the direct path is used (tuning: -Dpeekaboo.conv.directMinPixels). */
