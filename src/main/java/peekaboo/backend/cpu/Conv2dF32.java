@@ -106,8 +106,8 @@ public final class Conv2dF32 {
     /**
      * Whether the forward f (or an input gradient run as the forward f) takes F(2x2, 3x3) ahead of the direct path:
      * on maps the direct path would take that {@link Conv2dWinograd2d} takes too (with 8-lane vectors 16-wide maps
-     * from 128 channels; with 16 lanes only maps 8 or fewer wide, tall enough for 256 pixels), unless the weights are pruned
-     * enough for the direct path's sparse kernels.
+     * from 128 channels; with 16 lanes only maps 8 or fewer wide, tall enough for 256 pixels), unless the weights
+     * are pruned enough for the direct path's sparse kernels.
      */
     private static boolean wideWinograd2d(ConvShape f, float[] w, int wOff) {
         return direct(f) && Conv2dWinograd2d.supports(f) && !Conv2dDirect.takesSparse(f, w, wOff);
