@@ -38,9 +38,9 @@ final class Conv2dOuterForward {
      * (32) and output rows in whole kernel calls (8 pixels).
      */
     static boolean supports(ConvShape g) {
-        return ENABLED && Sgemm.SIMD && VL == 16 && g.groups() == 1 && g.k() % NR == 0 && g.r() == 3 && g.s() == 3
-                && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1
-                && g.dilW() == 1 && g.outW() % PIXELS == 0 && g.outH() * g.outW() % 16 == 0;
+        return ENABLED && Sgemm.SIMD && (VL == 16 || VL == 8) && g.groups() == 1 && g.k() % NR == 0 && g.r() == 3
+                && g.s() == 3 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 1 && g.padW() == 1
+                && g.dilH() == 1 && g.dilW() == 1 && g.outW() % PIXELS == 0 && g.outH() * g.outW() % VL == 0;
     }
 
     /** -Dpeekaboo.conv.outerForward=false: the other paths instead. */
@@ -98,7 +98,11 @@ final class Conv2dOuterForward {
                 }
             }
             int yo = yOff + b * k * ohw;
-            Transpose16.toChannelsFirst(sums, ohw, k, y, yo);
+            if (VL == 16) {
+                Transpose16.toChannelsFirst(sums, ohw, k, y, yo);
+            } else {
+                Transpose8.toChannelsFirst(sums, ohw, k, y, yo);
+            }
             if (bias != null) {
                 Conv2dF32.addRowBias(y, yo, k, ohw, bias, biasOff);
             }
@@ -129,6 +133,11 @@ final class Conv2dOuterForward {
      * in [0, 8): eight output pixels of a row, their taps 2 apart in the padded image, against 32 output channels.
      */
     private static void kernel(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+        if (SgemmKernel.HALVES) {
+            kernelHalf(kc, x, xi, offs, t0, b, bi, t, 0);
+            kernelHalf(kc, x, xi + 8, offs, t0, b, bi, t, 4);
+            return;
+        }
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
@@ -188,5 +197,46 @@ final class Conv2dOuterForward {
         c61.intoArray(t, 6 * NR + VL);
         c70.intoArray(t, 7 * NR);
         c71.intoArray(t, 7 * NR + VL);
+    }
+
+    /**
+     * {@link #kernel} for 4 of the 8 pixels, tile rows row..row + 3 (their taps from x[xi + offs[u]] on, 2 apart: xi
+     * is the kernel's, plus 8 for pixels 4 to 7), in 8 accumulators: with 8-lane vectors ({@link SgemmKernel#HALVES})
+     * the two halves in turn, each sum formed as in the one-pass kernel.
+     */
+    private static void kernelHalf(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t,
+            int row) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z;
+        int base = bi - t0 * NR;
+        for (int u = t0; u < t0 + kc; u++) {
+            int o = xi + offs[u];
+            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
+            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[o]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, x[o + 2]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, x[o + 4]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, x[o + 6]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+        }
+        c00.intoArray(t, (row + 0) * NR);
+        c01.intoArray(t, (row + 0) * NR + VL);
+        c10.intoArray(t, (row + 1) * NR);
+        c11.intoArray(t, (row + 1) * NR + VL);
+        c20.intoArray(t, (row + 2) * NR);
+        c21.intoArray(t, (row + 2) * NR + VL);
+        c30.intoArray(t, (row + 3) * NR);
+        c31.intoArray(t, (row + 3) * NR + VL);
     }
 }

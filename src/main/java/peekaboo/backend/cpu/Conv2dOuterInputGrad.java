@@ -30,22 +30,31 @@ final class Conv2dOuterInputGrad {
     }
 
     /**
-     * Ungrouped 3x3 stride-2 convolutions with padding 1 on 16-lane vectors, input channels in whole kernel calls
-     * (32), where this path wins: phase rows of one kernel call (8 pixels: input rows of 16), which the phase
-     * path's kernel takes 32 pixels at a time, and weights that stay in L2 while each image passes them all.
-     * Calls alternating in one JVM (batch 128 and 32, 2 threads): ResNet-20's 32->64 0.97-1.06 against 1.43-1.50
-     * ms; ResNet-18's 128->256 (1.2 MB of weights) 3.61-4.09 against 3.81-3.92, its 64->128 (input rows of 32)
-     * 3.68-4.21 against 3.19-3.51.
+     * Ungrouped 3x3 stride-2 convolutions with padding 1, input channels in whole kernel calls (two vectors), where
+     * this path wins.
+     * <ul>
+     * <li>16 lanes (Zen 5): phase rows of one kernel call (8 pixels: input rows of 16), which the phase path's
+     * kernel takes 32 pixels at a time, and weights that stay in L2 while each image passes them all. Calls
+     * alternating in one JVM (batch 128 and 32, 2 threads): ResNet-20's 32->64 0.97-1.06 against 1.43-1.50 ms;
+     * ResNet-18's 128->256 (1.2 MB of weights) 3.61-4.09 against 3.81-3.92, its 64->128 (input rows of 32)
+     * 3.68-4.21 against 3.19-3.51.</li>
+     * <li>8 lanes (Zen 3, the kernel in two passes of 4 pixels): input rows of any multiple of 16 and weights up to
+     * 2 MB. Both builds side by side (bench/side-by-side.sh, 20 calls each, session 24), against the phase path:
+     * ResNet-20's 16->32 0.76 and 32->64 0.69 of its time, ResNet-18's 64->128 0.70 and 128->256 0.92.</li>
+     * </ul>
      */
     static boolean supports(ConvShape g) {
-        return ENABLED && Sgemm.SIMD && SgemmKernel.VL == 16 && g.groups() == 1 && g.c() % NR == 0 && g.r() == 3
-                && g.s() == 3 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 1 && g.padW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.w() == 2 * PIXELS
-                && (long) g.weightSize() * Float.BYTES <= MAX_WEIGHT_BYTES;
+        boolean fits = VL == 16 ? g.w() == 2 * PIXELS && (long) g.weightSize() * Float.BYTES <= MAX_WEIGHT_BYTES
+                : VL == 8 && g.w() % (2 * PIXELS) == 0 && (long) g.weightSize() * Float.BYTES <= MAX_WEIGHT_BYTES_8;
+        return ENABLED && Sgemm.SIMD && fits && g.groups() == 1 && g.c() % NR == 0 && g.r() == 3 && g.s() == 3
+                && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1
+                && g.dilW() == 1;
     }
 
-    /** Weights that stay in a core's L2 (1 MB here) next to an image of dy and its sums. */
+    /** Weights that stay in a core's L2 (1 MB on Zen 5) next to an image of dy and its sums. */
     private static final long MAX_WEIGHT_BYTES = 256 * 1024;
+    /** With 8-lane vectors the most weights measured (ResNet-18's 128->256 has 1.2 MB). */
+    private static final long MAX_WEIGHT_BYTES_8 = 2 * 1024 * 1024;
 
     /** -Dpeekaboo.conv.outerInputGrad=false: the other paths instead. */
     private static final boolean ENABLED = !"false".equals(System.getProperty("peekaboo.conv.outerInputGrad"));
@@ -131,7 +140,11 @@ final class Conv2dOuterInputGrad {
                     }
                 }
             }
-            Transpose16.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
+            if (VL == 16) {
+                Transpose16.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
+            } else {
+                Transpose8.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
+            }
         });
     }
 
@@ -141,6 +154,11 @@ final class Conv2dOuterInputGrad {
      * kernel with the pixels 1 apart).
      */
     private static void kernel(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t) {
+        if (SgemmKernel.HALVES) {
+            kernelHalf(kc, x, xi, offs, t0, b, bi, t, 0);
+            kernelHalf(kc, x, xi + 4, offs, t0, b, bi, t, 4);
+            return;
+        }
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z,
                 c10 = z, c11 = z,
@@ -198,5 +216,46 @@ final class Conv2dOuterInputGrad {
         c61.intoArray(t, 6 * NR + VL);
         c70.intoArray(t, 7 * NR);
         c71.intoArray(t, 7 * NR + VL);
+    }
+
+    /**
+     * {@link #kernel} for 4 of the 8 pixels, tile rows row..row + 3 (their taps from x[xi + offs[u]] on: xi is the
+     * kernel's, plus 4 for pixels 4 to 7), in 8 accumulators: with 8-lane vectors ({@link SgemmKernel#HALVES}) the
+     * two halves in turn, each sum formed as in the one-pass kernel.
+     */
+    private static void kernelHalf(int kc, float[] x, int xi, int[] offs, int t0, float[] b, int bi, float[] t,
+            int row) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z,
+                c10 = z, c11 = z,
+                c20 = z, c21 = z,
+                c30 = z, c31 = z;
+        int base = bi - t0 * NR;
+        for (int u = t0; u < t0 + kc; u++) {
+            int o = xi + offs[u];
+            FloatVector b0 = FloatVector.fromArray(S, b, base + u * NR);
+            FloatVector b1 = FloatVector.fromArray(S, b, base + u * NR + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[o]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, x[o + 1]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, x[o + 2]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            av = FloatVector.broadcast(S, x[o + 3]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+        }
+        c00.intoArray(t, (row + 0) * NR);
+        c01.intoArray(t, (row + 0) * NR + VL);
+        c10.intoArray(t, (row + 1) * NR);
+        c11.intoArray(t, (row + 1) * NR + VL);
+        c20.intoArray(t, (row + 2) * NR);
+        c21.intoArray(t, (row + 2) * NR + VL);
+        c30.intoArray(t, (row + 3) * NR);
+        c31.intoArray(t, (row + 3) * NR + VL);
     }
 }

@@ -25,6 +25,8 @@ class ConvProperties {
      * other paths take their shapes, and the properties below check those instead.
      */
     static final boolean OUTER_PATHS = Sgemm.SIMD && SgemmKernel.VL == 16;
+    /** The outer-product forward and input gradient also run on 8-lane vectors, in two passes of 4 pixels. */
+    static final boolean OUTER_STRIDED = Sgemm.SIMD && (SgemmKernel.VL == 16 || SgemmKernel.VL == 8);
 
 
     @Provide
@@ -234,6 +236,29 @@ class ConvProperties {
         }
     }
 
+    /** The 8 x 8 transposition, against scalars, at any offsets and strides on both sides. */
+    @Property(tries = 50, seed = "243")
+    void transpose8MatchesScalars(@ForAll @IntRange(min = 0, max = 40) int s,
+            @ForAll @IntRange(min = 8, max = 70) int stride, @ForAll @IntRange(min = 0, max = 40) int d,
+            @ForAll @IntRange(min = 8, max = 70) int dstStride, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] src = randomF(rnd, s + 7 * stride + 8);
+        int end = d + 7 * dstStride + 8;
+        float[] dst = filled(end + 5);
+        Transpose8.transpose(src, s, stride, dst, d, dstStride);
+        for (int p = 0; p < 8; p++) {
+            for (int c = 0; c < 8; c++) {
+                assertEquals(src[s + c * stride + p], dst[d + dstStride * p + c], "pixel " + p + ", channel " + c);
+            }
+            for (int c = 8; p < 7 && c < dstStride; c++) {
+                assertEquals(7f, dst[d + dstStride * p + c], "wrote between the rows");
+            }
+        }
+        for (int i = 0; i < 5; i++) {
+            assertEquals(7f, dst[end + i], "wrote past the block");
+        }
+    }
+
     /**
      * 3x3 stride-2 layers with padding 1, 32 or 64 output channels and output rows of 8 or 16 pixels take the
      * outer-product forward (Conv2dOuterForward): any input channel count (past 28, two blocks of taps), odd and
@@ -249,23 +274,26 @@ class ConvProperties {
         int ow = 8 * rowBlocks;
         int odd = oddSizes ? 1 : 0;
         ConvShape g = new ConvShape(n, c, 2 * oh - odd, 2 * ow - odd, 32 * kBlocks, 3, 3, 2, 2, 1, 1, 1, 1, 1);
-        assertEquals(OUTER_PATHS, Conv2dOuterForward.supports(g),
-                () -> g + " should take the outer-product forward where vectors have 16 lanes");
+        assertEquals(OUTER_STRIDED, Conv2dOuterForward.supports(g),
+                () -> g + " should take the outer-product forward where vectors have 16 or 8 lanes");
         checkF32(g, seed, pruned ? 0.85 : 0);
     }
 
     /**
-     * 3x3 stride-2 layers with padding 1, 32 or 64 input channels and input rows of 16 pixels take the
-     * outer-product input gradient (Conv2dOuterInputGrad): odd and even heights (the last phase row short or
-     * not), any output channel count (past 64, the 4-tap phase takes two blocks of taps), pruned or not.
+     * 3x3 stride-2 layers with padding 1, 32 or 64 input channels and input rows of 16 pixels (with 8-lane vectors
+     * also 32) take the outer-product input gradient (Conv2dOuterInputGrad): odd and even heights (the last phase
+     * row short or not), any output channel count (past 64, the 4-tap phase takes two blocks of taps), pruned or
+     * not.
      */
     @Property(tries = 30, seed = "241")
     void outerInputGradFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 5) int n,
             @ForAll @IntRange(min = 1, max = 2) int cBlocks, @ForAll @IntRange(min = 1, max = 80) int k,
-            @ForAll @IntRange(min = 1, max = 13) int h, @ForAll boolean pruned, @ForAll long seed) {
-        ConvShape g = new ConvShape(n, 32 * cBlocks, h, 16, k, 3, 3, 2, 2, 1, 1, 1, 1, 1);
-        assertEquals(OUTER_PATHS, Conv2dOuterInputGrad.supports(g),
-                () -> g + " should take the outer-product input gradient where vectors have 16 lanes");
+            @ForAll @IntRange(min = 1, max = 13) int h, @ForAll @IntRange(min = 1, max = 2) int rowBlocks,
+            @ForAll boolean pruned, @ForAll long seed) {
+        ConvShape g = new ConvShape(n, 32 * cBlocks, h, 16 * rowBlocks, k, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        boolean expected = OUTER_PATHS ? rowBlocks == 1 : OUTER_STRIDED;
+        assertEquals(expected, Conv2dOuterInputGrad.supports(g),
+                () -> g + " should take the outer-product input gradient with rows of 16 (8 lanes: of 16 or 32)");
         checkF32(g, seed, pruned ? 0.85 : 0);
     }
 
