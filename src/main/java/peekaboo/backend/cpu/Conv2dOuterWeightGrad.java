@@ -39,8 +39,8 @@ import peekaboo.backend.ConvShape;
 final class Conv2dOuterWeightGrad {
     private static final VectorSpecies<Float> S = SgemmKernel.S;
     private static final int VL = SgemmKernel.VL;
-    /** Input channels a kernel call takes: one vector. */
-    private static final int C = 16;
+    /** Input channels a kernel call takes: one vector (16, or 8 on AVX2). */
+    private static final int C = VL;
     /** Output channels a kernel call broadcasts. */
     private static final int MR = 8;
     /** Floats of one kernel call's sums: MR output channels x three taps x C input channels. */
@@ -52,17 +52,25 @@ final class Conv2dOuterWeightGrad {
     static final int DY_STRIDE = 1024 + 16;
     /** The most input channels it takes (tuning: -Dpeekaboo.conv.outerWeightGradMaxChannels). */
     private static final int MAX_CHANNELS = Integer.getInteger("peekaboo.conv.outerWeightGradMaxChannels", 64);
+    /**
+     * The most input channels it takes with 8-lane vectors, where the kernel runs as two passes of 4 dy rows over the
+     * same pixels. Both builds side by side (bench/side-by-side.sh, 20 calls each, session 24), against the paths
+     * taken before: ResNet-20's 16->16 0.86-0.90 and 16->32 0.71 of their time; with 32 channels 1.00-1.13
+     * (F(2x2, 3x3) and the direct path), with 64 1.17-1.46.
+     */
+    private static final int MAX_CHANNELS_8 = 16;
 
     private Conv2dOuterWeightGrad() {
     }
 
     /**
      * Ungrouped 3x3 convolutions at stride 1 or 2 with padding 1, 16 to {@link #MAX_CHANNELS} input channels in
-     * whole vectors, a multiple of 8 output channels, input rows of whole vectors and output rows of at most
-     * {@link #DY_STRIDE} pixels, on 16-lane vectors.
+     * whole vectors (with 8-lane vectors: 16 channels, {@link #MAX_CHANNELS_8}), a multiple of 8 output channels,
+     * input rows of whole vectors and output rows of at most {@link #DY_STRIDE} pixels.
      */
     static boolean supports(ConvShape g) {
-        return ENABLED && Sgemm.SIMD && VL == C && g.groups() == 1 && g.c() % C == 0 && g.c() <= MAX_CHANNELS
+        return ENABLED && Sgemm.SIMD && (VL == 16 || VL == 8) && g.groups() == 1 && g.c() % C == 0
+                && g.c() <= (VL == 16 ? MAX_CHANNELS : MAX_CHANNELS_8)
                 && g.k() % MR == 0 && g.r() == 3 && g.s() == 3 && g.strideH() == g.strideW() && g.strideW() <= 2
                 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.w() % VL == 0
                 && g.outW() <= DY_STRIDE;
@@ -120,8 +128,13 @@ final class Conv2dOuterWeightGrad {
                 for (int cg = 0; cg < c / C; cg++) {
                     for (int iy = 0; iy < h; iy++) {
                         for (int ix = 0; ix < w; ix += VL) {
-                            Transpose16.transpose(xs, xs0 + cg * C * hw + iy * w + ix, hw, image,
-                                    cg * plane + ((iy + 1) * wp + ix + 1) * C, C);
+                            int src = xs0 + cg * C * hw + iy * w + ix;
+                            int dst = cg * plane + ((iy + 1) * wp + ix + 1) * C;
+                            if (C == 16) {
+                                Transpose16.transpose(xs, src, hw, image, dst, C);
+                            } else {
+                                Transpose8.transpose(xs, src, hw, image, dst, C);
+                            }
                         }
                     }
                 }
@@ -170,6 +183,11 @@ final class Conv2dOuterWeightGrad {
      * pixel, 24 FMAs for 11 loads.
      */
     private static void kernel(int n, int ow, int step, int jump, float[] a, float[] b, int bi, float[] t, int to) {
+        if (SgemmKernel.HALVES) {
+            kernelHalf(n, ow, step, jump, a, 0, b, bi, t, to);
+            kernelHalf(n, ow, step, jump, a, 4 * DY_STRIDE, b, bi, t, to + 4 * 3 * C);
+            return;
+        }
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z,
                 c10 = z, c11 = z, c12 = z,
@@ -246,5 +264,57 @@ final class Conv2dOuterWeightGrad {
         c70.add(FloatVector.fromArray(S, t, to + 21 * VL)).intoArray(t, to + 21 * VL);
         c71.add(FloatVector.fromArray(S, t, to + 22 * VL)).intoArray(t, to + 22 * VL);
         c72.add(FloatVector.fromArray(S, t, to + 23 * VL)).intoArray(t, to + 23 * VL);
+    }
+
+    /**
+     * {@link #kernel} for 4 of the 8 dy rows, those from a[a0] (0, or 4 * DY_STRIDE with the tile's rows from
+     * to + 4*3*C), in 12 accumulators: with 8-lane vectors ({@link SgemmKernel#HALVES}) the two halves in turn, each
+     * sum formed as in the one-pass kernel.
+     */
+    private static void kernelHalf(int n, int ow, int step, int jump, float[] a, int a0, float[] b, int bi, float[] t,
+            int to) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z,
+                c10 = z, c11 = z, c12 = z,
+                c20 = z, c21 = z, c22 = z,
+                c30 = z, c31 = z, c32 = z;
+        for (int p = a0, end = a0 + n, u = 0; p < end; p++, bi += step) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + C);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * C);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[p]);
+            c00 = b0.fma(av, c00);
+            c01 = b1.fma(av, c01);
+            c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, a[p + 1 * DY_STRIDE]);
+            c10 = b0.fma(av, c10);
+            c11 = b1.fma(av, c11);
+            c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, a[p + 2 * DY_STRIDE]);
+            c20 = b0.fma(av, c20);
+            c21 = b1.fma(av, c21);
+            c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, a[p + 3 * DY_STRIDE]);
+            c30 = b0.fma(av, c30);
+            c31 = b1.fma(av, c31);
+            c32 = b2.fma(av, c32);
+            if (++u == ow) {
+                u = 0;
+                bi += jump;
+            }
+        }
+        c00.add(FloatVector.fromArray(S, t, to + 0 * VL)).intoArray(t, to + 0 * VL);
+        c01.add(FloatVector.fromArray(S, t, to + 1 * VL)).intoArray(t, to + 1 * VL);
+        c02.add(FloatVector.fromArray(S, t, to + 2 * VL)).intoArray(t, to + 2 * VL);
+        c10.add(FloatVector.fromArray(S, t, to + 3 * VL)).intoArray(t, to + 3 * VL);
+        c11.add(FloatVector.fromArray(S, t, to + 4 * VL)).intoArray(t, to + 4 * VL);
+        c12.add(FloatVector.fromArray(S, t, to + 5 * VL)).intoArray(t, to + 5 * VL);
+        c20.add(FloatVector.fromArray(S, t, to + 6 * VL)).intoArray(t, to + 6 * VL);
+        c21.add(FloatVector.fromArray(S, t, to + 7 * VL)).intoArray(t, to + 7 * VL);
+        c22.add(FloatVector.fromArray(S, t, to + 8 * VL)).intoArray(t, to + 8 * VL);
+        c30.add(FloatVector.fromArray(S, t, to + 9 * VL)).intoArray(t, to + 9 * VL);
+        c31.add(FloatVector.fromArray(S, t, to + 10 * VL)).intoArray(t, to + 10 * VL);
+        c32.add(FloatVector.fromArray(S, t, to + 11 * VL)).intoArray(t, to + 11 * VL);
     }
 }
