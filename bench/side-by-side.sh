@@ -13,6 +13,8 @@ usage: bench/side-by-side.sh REVISION [options]
   --model M       resnet20 (batch 128) or resnet18 (batch 32) (default resnet20)
   --layers LIST   indices of the model's layers in ConvLayersTimer.layers, comma-separated (default all)
   --rounds N      timed calls of each pass on each side, after 40 untimed ones (default 30)
+  --density D     keep this fraction of every layer's weights, the rest zero at random, as pruned layers
+                  (PaB's 30%: 0.3; default 1)
   -h, --help      this text
 EOF2
 }
@@ -22,12 +24,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 case "$1" in -h|--help) usage; exit 0 ;; esac
 rev=$1; shift
-model=resnet20 layers="" rounds=30
+model=resnet20 layers="" rounds=30 density=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --model|--layers|--rounds)
+    --model|--layers|--rounds|--density)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)."
-      case "$1" in --model) model=$2 ;; --layers) layers=$2 ;; --rounds) rounds=$2 ;; esac
+      case "$1" in --model) model=$2 ;; --layers) layers=$2 ;; --rounds) rounds=$2 ;; --density) density=$2 ;; esac
       shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see --help)." ;;
@@ -37,6 +39,8 @@ done
 [[ $model == resnet20 || $model == resnet18 ]] || die "--model must be resnet20 or resnet18, got '$model'."
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a whole number of at least 1, got '$rounds'."
 [[ -z $layers || $layers =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--layers must be indices like 1,3, got '$layers'."
+[[ $density =~ ^(0?\.[0-9]+|1(\.0*)?)$ && ! $density =~ ^0?\.0*$ ]] \
+  || die "--density must be a fraction in (0, 1] such as 0.3, got '$density'."
 sha=$(git rev-parse --verify --quiet "$rev^{commit}") || die "'$rev' is not a commit of this repository."
 
 # revision A: exported (not a worktree) and built once per commit under target/side-by-side/
@@ -49,5 +53,5 @@ if [ ! -d "$base/target/classes" ]; then
 fi
 echo "Building the working tree ..."
 mvn -q -B test-compile >/dev/null 2>&1 || die "the working tree does not build (see mvn test-compile)."
-java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -cp target/test-classes \
+java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Ddensity="$density" -cp target/test-classes \
   peekaboo.bench.BuildsSideBySide "$base/target/classes,target/classes" "$rounds" "$model" ${layers:+"$layers"} 2>/dev/null

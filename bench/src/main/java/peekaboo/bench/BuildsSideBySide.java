@@ -20,10 +20,13 @@ import java.util.Random;
  * <p>Usage: {@code BuildsSideBySide classesA,classesB rounds model [layers]}: two {@code target/classes}
  * directories, timed calls per pass, {@code resnet20} or {@code resnet18}, and optionally the indices of
  * {@link ConvLayersTimer#layers}' entries to time (default all). Prints per layer and pass the median ms of A and of
- * B and B's time over A's. {@code bench/side-by-side.sh} builds the other side from a git revision.
+ * B and B's time over A's; {@code -Ddensity=0.3} times the layers with 70% of their weights zero, as PaB's
+ * pruned ones. {@code bench/side-by-side.sh} builds the other side from a git revision.
  */
 public final class BuildsSideBySide {
     private static final int WARMUP = Integer.getInteger("warmup", 40);
+    /** -Ddensity=D below 1 zeroes the rest of every layer's weights at random, as a pruned layer (PaB: 0.3). */
+    private static final double DENSITY = Double.parseDouble(System.getProperty("density", "1"));
     private static final String[] PASSES = {"forward", "inputGrad", "weightGrad"};
 
     private BuildsSideBySide() {
@@ -87,6 +90,11 @@ public final class BuildsSideBySide {
             int oh = (l[2] + 2 * l[6] - l[4]) / l[5] + 1;
             float[] x = gaussian(rnd, l[0] * l[1] * l[2] * l[2]);
             float[] w = gaussian(rnd, l[3] * l[1] * l[4] * l[4]);
+            for (int i = 0; i < w.length; i++) {
+                if (rnd.nextDouble() >= DENSITY) {
+                    w[i] = 0f;
+                }
+            }
             float[] dy = gaussian(rnd, l[0] * l[3] * oh * oh);
             tensors[li] = new float[][] {x, w, dy, new float[dy.length], new float[x.length], new float[w.length]};
         }

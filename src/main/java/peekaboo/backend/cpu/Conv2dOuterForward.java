@@ -19,6 +19,12 @@ import peekaboo.backend.ConvShape;
  * 3.08-3.13 against 3.51-3.54; ResNet-20's 16->32 and ResNet-18's 64->128 the same within the spread (1.24 against
  * 1.20-1.28, 3.17 against 3.06-3.40). At stride 1 it only tied on 8x8 maps (64->64: 1.51-1.74 against
  * 1.59-1.72 ms) and lost with 256 channels, so it stays with stride 2.
+ *
+ * <p>With 8-lane vectors (AVX2) the tile is 8 pixels x 16 channels, and the kernel runs as two passes of 4 pixels
+ * (8 accumulators each: 16 do not fit AVX2's 16 registers with the operands), the sums then transposed 8 x 8
+ * ({@link Transpose8}). Both builds side by side (bench/side-by-side.sh, 20 calls each, session 24, Zen 3), against
+ * the direct path's phase planes: ResNet-20's 16->32 0.74-0.81 and 32->64 0.72-0.75 of its time, ResNet-18's
+ * 64->128 0.68-0.75 and 128->256 0.81-0.91.
  */
 final class Conv2dOuterForward {
     private static final VectorSpecies<Float> S = SgemmKernel.S;
@@ -27,15 +33,18 @@ final class Conv2dOuterForward {
     private static final int PIXELS = 8;
     /** Output channels a kernel call takes: two vectors (the GEMM kernel's tile, for {@link SgemmKernel#merge}). */
     private static final int NR = SgemmKernel.NR;
-    /** The most taps one kernel call sums: 32 channels' weights for them are 32 KB, in L1 with the image rows. */
+    /**
+     * The most taps one kernel call sums: 32 channels' weights for them are 32 KB (16 channels, 16 KB, on 8 lanes), in
+     * L1 with the image rows.
+     */
     private static final int KC = 256;
 
     private Conv2dOuterForward() {
     }
 
     /**
-     * Ungrouped 3x3 stride-2 convolutions with padding 1 on 16-lane vectors, output channels in whole kernel calls
-     * (32) and output rows in whole kernel calls (8 pixels).
+     * Ungrouped 3x3 stride-2 convolutions with padding 1 on 16- or 8-lane vectors, output channels in whole kernel
+     * calls (two vectors) and output rows in whole kernel calls (8 pixels).
      */
     static boolean supports(ConvShape g) {
         return ENABLED && Sgemm.SIMD && (VL == 16 || VL == 8) && g.groups() == 1 && g.k() % NR == 0 && g.r() == 3

@@ -23,7 +23,7 @@ final class Conv2dOuterInputGrad {
     private static final int PIXELS = 8;
     /** Input channels a kernel call takes: two vectors (the GEMM kernel's tile, for {@link SgemmKernel#merge}). */
     private static final int NR = SgemmKernel.NR;
-    /** The most taps one kernel call sums (32 KB of weights). */
+    /** The most taps one kernel call sums (32 KB of weights; 16 KB on 8 lanes). */
     private static final int KC = 256;
 
     private Conv2dOuterInputGrad() {

@@ -54,9 +54,10 @@ final class Conv2dOuterWeightGrad {
     private static final int MAX_CHANNELS = Integer.getInteger("peekaboo.conv.outerWeightGradMaxChannels", 64);
     /**
      * The most input channels it takes with 8-lane vectors, where the kernel runs as two passes of 4 dy rows over the
-     * same pixels. Both builds side by side (bench/side-by-side.sh, 20 calls each, session 24), against the paths
-     * taken before: ResNet-20's 16->16 0.86-0.90 and 16->32 0.71 of their time; with 32 channels 1.00-1.13
-     * (F(2x2, 3x3) and the direct path), with 64 1.17-1.46.
+     * same pixels, and only at stride 2. Both builds side by side (bench/side-by-side.sh, 20 calls each, session 24),
+     * against the paths taken before: ResNet-20's 16->32 stride 2 0.66-0.87 of its time; 16->16 at stride 1 0.86-0.90
+     * beside three other layers but 1.08-1.17 among all of the model's (the Winograd-row path); with 32 channels
+     * 1.00-1.14 (F(2x2, 3x3) and the direct path), with 64 1.17-1.46.
      */
     private static final int MAX_CHANNELS_8 = 16;
 
@@ -65,11 +66,12 @@ final class Conv2dOuterWeightGrad {
 
     /**
      * Ungrouped 3x3 convolutions at stride 1 or 2 with padding 1, 16 to {@link #MAX_CHANNELS} input channels in
-     * whole vectors (with 8-lane vectors: 16 channels, {@link #MAX_CHANNELS_8}), a multiple of 8 output channels,
+     * whole vectors (with 8-lane vectors: 16 channels at stride 2, {@link #MAX_CHANNELS_8}), a multiple of 8 output
+     * channels,
      * input rows of whole vectors and output rows of at most {@link #DY_STRIDE} pixels.
      */
     static boolean supports(ConvShape g) {
-        return ENABLED && Sgemm.SIMD && (VL == 16 || VL == 8) && g.groups() == 1 && g.c() % C == 0
+        return ENABLED && Sgemm.SIMD && (VL == 16 || VL == 8 && g.strideW() == 2) && g.groups() == 1 && g.c() % C == 0
                 && g.c() <= (VL == 16 ? MAX_CHANNELS : MAX_CHANNELS_8)
                 && g.k() % MR == 0 && g.r() == 3 && g.s() == 3 && g.strideH() == g.strideW() && g.strideW() <= 2
                 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.w() % VL == 0

@@ -28,9 +28,13 @@ class ConvProperties {
     /** The outer-product forward and input gradient run on 16- and 8-lane vectors (8: two passes of 4 pixels). */
     static final boolean OUTER_STRIDED = Sgemm.SIMD && (SgemmKernel.VL == 16 || SgemmKernel.VL == 8);
 
-    /** Whether the outer-product weight gradient takes a layer of this many input channels (16 to 64; 8 lanes: 16). */
-    static boolean outerWeightGradTakes(int channels) {
-        return Sgemm.SIMD && (SgemmKernel.VL == 16 ? channels <= 64 : SgemmKernel.VL == 8 && channels == 16);
+    /**
+     * Whether the outer-product weight gradient takes a layer of this many input channels at this stride (16 to 64
+     * channels; 8 lanes: 16 channels at stride 2).
+     */
+    static boolean outerWeightGradTakes(ConvShape g) {
+        return Sgemm.SIMD && (SgemmKernel.VL == 16 ? g.c() <= 64
+                : SgemmKernel.VL == 8 && g.c() == 16 && g.strideW() == 2);
     }
 
     @Provide
@@ -200,7 +204,7 @@ class ConvProperties {
             @ForAll @IntRange(min = 1, max = OUTER_MAX_GROUPS) int channelGroups, @ForAll long seed) {
         ConvShape g = new ConvShape(n, 16 * channelGroups, h, 16 * rowVectors, 8 * kBlocks, 3, 3, stride, stride, 1, 1,
                 1, 1, 1);
-        assertEquals(outerWeightGradTakes(g.c()), Conv2dOuterWeightGrad.supports(g),
+        assertEquals(outerWeightGradTakes(g), Conv2dOuterWeightGrad.supports(g),
                 () -> g + " should take the outer-product weight gradient where vectors have 16 lanes (8: 16 channels)");
         checkF32(g, seed, 0);
     }
@@ -212,7 +216,7 @@ class ConvProperties {
             @ForAll long seed) {
         ConvShape g = new ConvShape(n, 16, h * stride, 32 * stride, 8, 3, 3, stride, stride, 1, 1, 1, 1, 1);
         assertTrue(g.outH() * g.outW() > Conv2dOuterWeightGrad.DY_STRIDE, g::toString);
-        assertEquals(outerWeightGradTakes(g.c()), Conv2dOuterWeightGrad.supports(g),
+        assertEquals(outerWeightGradTakes(g), Conv2dOuterWeightGrad.supports(g),
                 () -> g + " should take the outer-product weight gradient where vectors have 16 lanes");
         checkF32(g, seed, 0);
     }

@@ -56,7 +56,7 @@ class QuantizedWeightGradProperties {
         int stride = 1 + r.nextInt(2);
         ConvShape g = new ConvShape(1 + r.nextInt(10), 16 * (1 + r.nextInt(4)), 1 + r.nextInt(12),
                 16 * (1 + r.nextInt(2)), 8 * (1 + r.nextInt(3)), 3, 3, stride, stride, 1, 1, 1, 1, 1);
-        assertEquals(ConvProperties.outerWeightGradTakes(g.c()), Conv2dOuterWeightGrad.supports(g), g::toString);
+        assertEquals(ConvProperties.outerWeightGradTakes(g), Conv2dOuterWeightGrad.supports(g), g::toString);
         check(g, r);
     }
 
