@@ -107,11 +107,7 @@ final class Conv2dOuterForward {
                 }
             }
             int yo = yOff + b * k * ohw;
-            if (VL == 16) {
-                Transpose16.toChannelsFirst(sums, ohw, k, y, yo);
-            } else {
-                Transpose8.toChannelsFirst(sums, ohw, k, y, yo);
-            }
+            Transposes.toChannelsFirst(sums, ohw, k, y, yo);
             if (bias != null) {
                 Conv2dF32.addRowBias(y, yo, k, ohw, bias, biasOff);
             }

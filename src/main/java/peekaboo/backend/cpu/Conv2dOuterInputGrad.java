@@ -140,11 +140,7 @@ final class Conv2dOuterInputGrad {
                     }
                 }
             }
-            if (VL == 16) {
-                Transpose16.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
-            } else {
-                Transpose8.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
-            }
+            Transposes.toChannelsFirst(sums, hw, c, dx, dxOff + b * c * hw);
         });
     }
 

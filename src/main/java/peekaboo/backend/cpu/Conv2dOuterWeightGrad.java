@@ -130,13 +130,8 @@ final class Conv2dOuterWeightGrad {
                 for (int cg = 0; cg < c / C; cg++) {
                     for (int iy = 0; iy < h; iy++) {
                         for (int ix = 0; ix < w; ix += VL) {
-                            int src = xs0 + cg * C * hw + iy * w + ix;
-                            int dst = cg * plane + ((iy + 1) * wp + ix + 1) * C;
-                            if (C == 16) {
-                                Transpose16.transpose(xs, src, hw, image, dst, C);
-                            } else {
-                                Transpose8.transpose(xs, src, hw, image, dst, C);
-                            }
+                            Transposes.block(xs, xs0 + cg * C * hw + iy * w + ix, hw, image,
+                                    cg * plane + ((iy + 1) * wp + ix + 1) * C, C);
                         }
                     }
                 }

@@ -7,14 +7,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 16 x 16 transpositions of floats in one-vector rearranges and blends, four butterfly stages: between
- * channels-first and channels-last layouts for the outer-product convolutions ({@link Conv2dOuterWeightGrad},
- * {@link Conv2dOuterForward}). Scalars took twice as long, gathers three times (session 21: 2.3 us an image
+ * channels-first and channels-last layouts for the outer-product convolutions, through {@link Transposes} where
+ * vectors have 16 lanes. Scalars took twice as long, gathers three times (session 21: 2.3 us an image
  * of 16 channels x 1024 pixels, in cache).
  */
 final class Transpose16 {
     /**
-     * Always 16 lanes: {@link SgemmKernel#S} where the machine has AVX-512 (the outer-product paths, the only
-     * callers, run only there); elsewhere the Vector API computes the same in Java, for the tests.
+     * Always 16 lanes: {@link SgemmKernel#S} where the machine has AVX-512 (the only place {@link Transposes} calls
+     * it); elsewhere the Vector API computes the same in Java, for the tests.
      */
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
 
@@ -36,18 +36,6 @@ final class Transpose16 {
     private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S, 0xF0F0L);
     private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xCCCCL);
     private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S, 0xAAAAL);
-
-    /**
-     * dst[d + ch*pixels + p] = src[p*channels + ch]: one image's values kept channels-last (a pixel's channels side by
-     * side) written channels-first, 16 x 16 blocks at a time; pixels and channels are multiples of 16.
-     */
-    static void toChannelsFirst(float[] src, int pixels, int channels, float[] dst, int d) {
-        for (int p = 0; p < pixels; p += 16) {
-            for (int ch = 0; ch < channels; ch += 16) {
-                transpose(src, p * channels + ch, channels, dst, d + ch * pixels + p, pixels);
-            }
-        }
-    }
 
     /**
      * dst[d + i*dstStride + j] = src[s + j*srcStride + i] for i, j in [0, 16): sixteen runs of 16 floats become

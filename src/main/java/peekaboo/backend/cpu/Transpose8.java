@@ -7,8 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 8 x 8 transpositions of floats in 8-lane rearranges and blends, three butterfly stages: {@link Transpose16}'s
- * method for machines whose vectors have 8 lanes (AVX2), where {@link Conv2dOuterForward} writes its channels-last
- * sums channels-first.
+ * method for machines whose vectors have 8 lanes (AVX2), through {@link Transposes}.
  */
 final class Transpose8 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -27,18 +26,6 @@ final class Transpose8 {
     private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S, 0xF0L);
     private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xCCL);
     private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S, 0xAAL);
-
-    /**
-     * dst[d + ch*pixels + p] = src[p*channels + ch]: channels-last values written channels-first, 8 x 8 blocks at a
-     * time; pixels and channels are multiples of 8.
-     */
-    static void toChannelsFirst(float[] src, int pixels, int channels, float[] dst, int d) {
-        for (int p = 0; p < pixels; p += 8) {
-            for (int ch = 0; ch < channels; ch += 8) {
-                transpose(src, p * channels + ch, channels, dst, d + ch * pixels + p, pixels);
-            }
-        }
-    }
 
     /** dst[d + i*dstStride + j] = src[s + j*srcStride + i] for i, j in [0, 8). */
     static void transpose(float[] src, int s, int srcStride, float[] dst, int d, int dstStride) {
