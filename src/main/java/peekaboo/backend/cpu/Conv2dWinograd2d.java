@@ -109,9 +109,23 @@ final class Conv2dWinograd2d {
 
     /** Whether the forward of g takes this path. */
     static boolean supports(ConvShape g) {
-        return applies(g) && (g.outW() <= MAX_WIDTH
+        return applies(g) && (g.outW() <= MAX_WIDTH || eightByEight(g)
                 || g.outW() <= MANY_CHANNELS_MAX_WIDTH && Math.min(g.c(), g.k()) >= MANY_CHANNELS);
     }
+
+    /**
+     * 8x8 maps, whatever their channels, where a vector holds an image's 16 tiles: there the input transform runs in
+     * vectors ({@link Winograd2dImageTiles}) and each thread transforms, multiplies and writes back whole chunks of
+     * images. ResNet-20's 64->64 8x8 layer, batch 128, against the row path (Conv2dWinogradChunks) taken before:
+     * ... (tuning: -Dpeekaboo.conv.winograd2dEightByEight=false).
+     */
+    private static boolean eightByEight(ConvShape g) {
+        return EIGHT_BY_EIGHT && Winograd2dImageTiles.AVAILABLE && g.h() == Winograd2dImageTiles.SIDE
+                && g.w() == Winograd2dImageTiles.SIDE;
+    }
+
+    private static final boolean EIGHT_BY_EIGHT =
+            !"false".equals(System.getProperty("peekaboo.conv.winograd2dEightByEight"));
 
     /** Whether the weight gradient of g takes this path. */
     static boolean supportsWeightGrad(ConvShape g) {
@@ -185,35 +199,86 @@ final class Conv2dWinograd2d {
         };
     }
 
-    /** y = conv2d(x, w) + bias (bias nullable); flipped: w holds the layer whose input gradient this is. */
+    /**
+     * y = conv2d(x, w) + bias (bias nullable); flipped: w holds the layer whose input gradient this is. With at least
+     * {@link #CHUNKS_PER_THREAD} chunks of images a thread, each thread takes whole chunks (input transform, the 16
+     * GEMMs and output transform of a chunk on one core, so its transformed tiles stay in that core's caches);
+     * otherwise the chunks go one by one, each step split over the threads.
+     */
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] bias,
             int biasOff, float[] y, int yOff) {
         int c = g.c();
         int k = g.k();
         int kPad = SgemmDriver.roundUp(k, MR);
         int tpi = g.outH() / 2 * (g.outW() / 2);
+        int threads = Parallel.threads();
         int nb = imagesPerChunk(g);
+        int perThread = g.n() / (threads * CHUNKS_PER_THREAD); // images a chunk for that many chunks a thread
+        boolean chunkPerThread = threads > 1 && perThread * tpi >= MIN_THREAD_CHUNK_TILES;
+        if (chunkPerThread) {
+            nb = Math.min(nb, perThread);
+        }
         int maxCols = nb * tpi;
-        Workspace ws = WORKSPACE.get();
         // U_xi as MR-row panels over the depth c
         int uPlane = planeStride(kPad * c);
-        float[] u = ws.u = Buffers.grow(ws.u, XI * uPlane);
+        float[] u = WORKSPACE.get().u = Buffers.grow(WORKSPACE.get().u, XI * uPlane);
         Parallel.forRange(kPad / MR, (p0, p1) -> kernelTransform(w, wOff, flipped, k, c, p0, p1, u, uPlane));
+        int chunk = nb;
+        int chunks = (g.n() + nb - 1) / nb;
+        if (chunkPerThread) {
+            Parallel.forEachTask(chunks, ch -> forwardChunk(g, x, xOff, u, uPlane, ch * chunk,
+                    Math.min(g.n(), (ch + 1) * chunk), maxCols, false, bias, biasOff, y, yOff));
+        } else {
+            for (int ch = 0; ch < chunks; ch++) {
+                forwardChunk(g, x, xOff, u, uPlane, ch * chunk, Math.min(g.n(), (ch + 1) * chunk), maxCols, true, bias,
+                        biasOff, y, yOff);
+            }
+        }
+    }
+
+    /**
+     * Chunks a thread when each thread takes whole chunks ({@link #forward}): smaller chunks than the GEMMs' 512 tiles
+     * balance the threads' shares (... tuning: -Dpeekaboo.conv.winograd2dChunksPerThread).
+     */
+    private static final int CHUNKS_PER_THREAD = Integer.getInteger("peekaboo.conv.winograd2dChunksPerThread", 8);
+
+    /** The fewest tiles such a chunk may have (its GEMMs' width): fewer, and the chunks go one by one instead. */
+    private static final int MIN_THREAD_CHUNK_TILES = 128;
+
+    /**
+     * The forward of the images [b0, b1), in the calling thread's buffers v and m ({@code maxCols} tiles at most):
+     * each step split over all threads when parallel, else all of it on the calling thread.
+     */
+    private static void forwardChunk(ConvShape g, float[] x, int xOff, float[] u, int uPlane, int b0, int b1,
+            int maxCols, boolean parallel, float[] bias, int biasOff, float[] y, int yOff) {
+        int c = g.c();
+        int k = g.k();
+        int cols = (b1 - b0) * (g.outH() / 2 * (g.outW() / 2));
+        Workspace ws = WORKSPACE.get();
         int vPlane = planeStride(c * maxCols);
         int mPlane = planeStride(k * maxCols);
         float[] v = ws.v = Buffers.grow(ws.v, XI * vPlane);
         float[] m = ws.m = Buffers.grow(ws.m, XI * mPlane);
-        for (int b0 = 0; b0 < g.n(); b0 += nb) {
-            int b1 = Math.min(g.n(), b0 + nb);
-            int cols = (b1 - b0) * tpi;
-            int start = b0;
-            // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile]
-            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, start, b1, c0, c1, v, vPlane, cols));
-            Parallel.forEachTask(XI, xi -> SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c),
-                    SgemmDriver.matrixB(false, v, xi * vPlane, cols), m, xi * mPlane, cols, false));
-            Parallel.forRange(k, (k0, k1) -> outputTransform(g, m, mPlane, cols, start, b1, k0, k1, bias, biasOff,
-                    y, yOff));
+        // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile]
+        if (parallel) {
+            Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, b0, b1, c0, c1, v, vPlane, cols));
+            Parallel.forEachTask(XI, xi -> multiply(k, c, cols, u, uPlane, v, vPlane, m, mPlane, xi));
+            Parallel.forRange(k, (k0, k1) -> outputTransform(g, m, mPlane, cols, b0, b1, k0, k1, bias, biasOff, y,
+                    yOff));
+        } else {
+            inputTransform(g, x, xOff, b0, b1, 0, c, v, vPlane, cols);
+            for (int xi = 0; xi < XI; xi++) {
+                multiply(k, c, cols, u, uPlane, v, vPlane, m, mPlane, xi);
+            }
+            outputTransform(g, m, mPlane, cols, b0, b1, 0, k, bias, biasOff, y, yOff);
         }
+    }
+
+    /** M_xi = U_xi V_xi, on the calling thread. */
+    private static void multiply(int k, int c, int cols, float[] u, int uPlane, float[] v, int vPlane, float[] m,
+            int mPlane, int xi) {
+        SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c), SgemmDriver.matrixB(false, v, xi * vPlane,
+                cols), m, xi * mPlane, cols, false);
     }
 
     /**
@@ -406,9 +471,15 @@ final class Conv2dWinograd2d {
         float[] d = new float[(h + 2) * wp]; // one channel, zero padded
         int tw = w / 2;
         int tpi = h / 2 * tw;
+        float[] phases = Winograd2dImageTiles.AVAILABLE && h == Winograd2dImageTiles.SIDE && w == Winograd2dImageTiles.SIDE
+                ? new float[Winograd2dImageTiles.BUFFER] : null;
         for (int b = b0; b < b1; b++) {
             for (int ci = c0; ci < c1; ci++) {
                 int src = xOff + (b * g.c() + ci) * h * w;
+                if (phases != null) {
+                    Winograd2dImageTiles.transform(x, src, phases, v, ci * cols + (b - b0) * tpi, plane);
+                    continue;
+                }
                 for (int r = 0; r < h; r++) { // rows this short copy faster in a loop than by System.arraycopy
                     int to = (r + 1) * wp + 1;
                     for (int j = 0; j < w; j++) {

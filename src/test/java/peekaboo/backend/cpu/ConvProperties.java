@@ -394,8 +394,28 @@ class ConvProperties {
     @Property(tries = 40, seed = "56")
     void winograd2dFloat32MatchesReference(@ForAll("winograd2dShapes") ConvShape g, @ForAll long seed) {
         assertTrue(Conv2dWinograd2d.supportsWeightGrad(g), () -> g + " should take 2-d Winograd");
-        assertEquals(g.outW() <= 4, Conv2dWinograd2d.supports(g), () -> g + ": forward on 2-d Winograd");
+        assertEquals(g.outW() <= 4 || eightByEight(g), Conv2dWinograd2d.supports(g), () -> g + ": forward on 2-d Winograd");
         checkF32(g, seed, 0);
+    }
+
+    /** Whether g's forward takes F(2x2, 3x3) for its 8x8 maps (16-lane vectors). */
+    private static boolean eightByEight(ConvShape g) {
+        return SgemmKernel.VL == 16 && g.h() == 8 && g.w() == 8;
+    }
+
+    /**
+     * 8x8 maps take F(2x2, 3x3) for all three passes with 16-lane vectors, the input transform in vectors: batches
+     * that give each thread whole chunks of images (8 chunks a thread of at least 128 tiles, from 128 images on two
+     * threads, with a partial last chunk) and smaller ones whose chunks go one by one, each step over all threads;
+     * weights pruned to half as well.
+     */
+    @Property(tries = 24, seed = "245")
+    void winograd2dEightByEightFloat32MatchesReference(@ForAll @IntRange(min = 1, max = 150) int n,
+            @ForAll @IntRange(min = 8, max = 24) int c, @ForAll @IntRange(min = 8, max = 24) int k,
+            @ForAll boolean pruned, @ForAll long seed) {
+        ConvShape g = new ConvShape(n, c, 8, 8, k, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertEquals(eightByEight(g), Conv2dWinograd2d.supports(g), g::toString);
+        checkF32(g, seed, pruned ? 0.5 : 0);
     }
 
     /**
