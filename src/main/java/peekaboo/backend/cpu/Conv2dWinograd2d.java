@@ -254,31 +254,37 @@ final class Conv2dWinograd2d {
         int c = g.c();
         int k = g.k();
         int cols = (b1 - b0) * (g.outH() / 2 * (g.outW() / 2));
+        boolean panels = vectorTiles(g);
         Workspace ws = WORKSPACE.get();
-        int vPlane = planeStride(c * maxCols);
+        int vPlane = planeStride(c * SgemmDriver.roundUp(maxCols, NR));
         int mPlane = planeStride(k * maxCols);
         float[] v = ws.v = Buffers.grow(ws.v, XI * vPlane);
         float[] m = ws.m = Buffers.grow(ws.m, XI * mPlane);
-        // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile]
+        // V_xi[ci][tile] at v[xi*vPlane + ci*cols + tile], or in NR-column panels (see inputTransform)
         if (parallel) {
             Parallel.forRange(c, (c0, c1) -> inputTransform(g, x, xOff, b0, b1, c0, c1, v, vPlane, cols));
-            Parallel.forEachTask(XI, xi -> multiply(k, c, cols, u, uPlane, v, vPlane, m, mPlane, xi));
+            Parallel.forEachTask(XI, xi -> multiply(k, c, cols, u, uPlane, v, vPlane, panels, m, mPlane, xi));
             Parallel.forRange(k, (k0, k1) -> outputTransform(g, m, mPlane, cols, b0, b1, k0, k1, bias, biasOff, y,
                     yOff));
         } else {
             inputTransform(g, x, xOff, b0, b1, 0, c, v, vPlane, cols);
             for (int xi = 0; xi < XI; xi++) {
-                multiply(k, c, cols, u, uPlane, v, vPlane, m, mPlane, xi);
+                multiply(k, c, cols, u, uPlane, v, vPlane, panels, m, mPlane, xi);
             }
             outputTransform(g, m, mPlane, cols, b0, b1, 0, k, bias, biasOff, y, yOff);
         }
     }
 
-    /** M_xi = U_xi V_xi, on the calling thread. */
-    private static void multiply(int k, int c, int cols, float[] u, int uPlane, float[] v, int vPlane, float[] m,
-            int mPlane, int xi) {
-        SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c), SgemmDriver.matrixB(false, v, xi * vPlane,
-                cols), m, xi * mPlane, cols, false);
+    /** M_xi = U_xi V_xi, on the calling thread; V_xi in NR-column panels when panels, else a plain matrix. */
+    private static void multiply(int k, int c, int cols, float[] u, int uPlane, float[] v, int vPlane, boolean panels,
+            float[] m, int mPlane, int xi) {
+        SgemmDriver.PackB b = panels ? panelsB(v, xi * vPlane, c) : SgemmDriver.matrixB(false, v, xi * vPlane, cols);
+        SgemmDriver.gemmRange(0, k, 0, cols, c, panelsA(u, xi * uPlane, c), b, m, xi * mPlane, cols, false);
+    }
+
+    /** Whether the forward's input transform runs in vectors, writing V in NR-column panels ({@link Winograd2dImageTiles}). */
+    private static boolean vectorTiles(ConvShape g) {
+        return Winograd2dImageTiles.AVAILABLE && g.h() == Winograd2dImageTiles.SIDE && g.w() == Winograd2dImageTiles.SIDE;
     }
 
     /**
@@ -471,13 +477,14 @@ final class Conv2dWinograd2d {
         float[] d = new float[(h + 2) * wp]; // one channel, zero padded
         int tw = w / 2;
         int tpi = h / 2 * tw;
-        float[] phases = Winograd2dImageTiles.AVAILABLE && h == Winograd2dImageTiles.SIDE && w == Winograd2dImageTiles.SIDE
-                ? new float[Winograd2dImageTiles.BUFFER] : null;
+        float[] phases = vectorTiles(g) ? new float[Winograd2dImageTiles.BUFFER] : null;
         for (int b = b0; b < b1; b++) {
             for (int ci = c0; ci < c1; ci++) {
                 int src = xOff + (b * g.c() + ci) * h * w;
-                if (phases != null) {
-                    Winograd2dImageTiles.transform(x, src, phases, v, ci * cols + (b - b0) * tpi, plane);
+                if (phases != null) { // an image's 16 tiles are half an NR-column panel: 2 images a panel
+                    int image = b - b0;
+                    Winograd2dImageTiles.transform(x, src, phases, v,
+                            image / 2 * NR * g.c() + ci * NR + image % 2 * Winograd2dImageTiles.TILES, plane);
                     continue;
                 }
                 for (int r = 0; r < h; r++) { // rows this short copy faster in a loop than by System.arraycopy

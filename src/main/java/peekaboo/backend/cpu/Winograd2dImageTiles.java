@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class Winograd2dImageTiles {
     private static final VectorSpecies<Float> S = SgemmKernel.S;
 
-    /** The image side this transform takes. */
+    /** The image side this transform takes, and its tiles (one vector). */
     static final int SIDE = 8;
+    static final int TILES = 16;
 
     /** Whether it runs here: a vector must hold the 16 tiles of one image. */
     static final boolean AVAILABLE = Sgemm.SIMD && SgemmKernel.VL == 16;
