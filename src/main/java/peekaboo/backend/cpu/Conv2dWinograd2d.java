@@ -10,8 +10,9 @@ import peekaboo.backend.ConvShape;
 
 /**
  * 3x3 "same" convolution (stride 1, padding 1) by Winograd's F(2x2, 3x3) for the smallest maps, where the
- * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers), and the
- * weight gradients of 8x8 maps and of layers with 64 channels or more.
+ * row-only transform of {@link Conv2dWinogradChunks} does not pay (ResNet-18's 512->512 4x4 layers), for 8x8 maps
+ * where a vector holds an image's 16 tiles (ResNet-20's 64->64 layers), and the weight gradients of 8x8 maps and of
+ * layers with 64 channels or more.
  *
  * <p>Each 2x2 block of outputs is a tile. With the 1-d transforms of {@link WinogradRows} applied along both
  * axes, a tile's outputs are Y = A^T [U . V] A, where U = G g G^T is the 4x4 transform of a 3x3 kernel,
@@ -116,8 +117,12 @@ final class Conv2dWinograd2d {
     /**
      * 8x8 maps, whatever their channels, where a vector holds an image's 16 tiles: there the input transform runs in
      * vectors ({@link Winograd2dImageTiles}) and each thread transforms, multiplies and writes back whole chunks of
-     * images. ResNet-20's 64->64 8x8 layer, batch 128, against the row path (Conv2dWinogradChunks) taken before:
-     * ... (tuning: -Dpeekaboo.conv.winograd2dEightByEight=false).
+     * images. ResNet-20's 64->64 8x8 layer, batch 128, 2 threads, both builds side by side (bench/side-by-side.sh,
+     * 20-30 alternating calls, session 25, Zen 5), against the row path (Conv2dWinogradChunks) taken before: forward
+     * 0.83-0.87 and input gradient 0.85-0.87 of its time (2.07-2.17 against 1.78-1.90 ms), then 0.92 and 0.91-0.96
+     * with V written straight into the GEMM's panels. One thread, that layer's forward here took 4.45 ms with the
+     * scalar input transform, 2.8-2.9 ms with the vector one, 3.3-3.6 ms on the row path. ResNet-18's 256->256 8x8,
+     * here before (from 256 channels), 0.84. Off: -Dpeekaboo.conv.winograd2dEightByEight=false.
      */
     private static boolean eightByEight(ConvShape g) {
         return EIGHT_BY_EIGHT && Winograd2dImageTiles.AVAILABLE && g.h() == Winograd2dImageTiles.SIDE
@@ -237,8 +242,10 @@ final class Conv2dWinograd2d {
     }
 
     /**
-     * Chunks a thread when each thread takes whole chunks ({@link #forward}): smaller chunks than the GEMMs' 512 tiles
-     * balance the threads' shares (... tuning: -Dpeekaboo.conv.winograd2dChunksPerThread).
+     * Chunks a thread when each thread takes whole chunks ({@link #forward}), so that the dynamic hand-out balances the
+     * threads and a chunk's transformed tiles (512 KB for ResNet-20's 64->64 layer) stay in L2. That layer's forward,
+     * separate JVMs: 1.7-2.1 ms with 4, 8 or 16 chunks a thread (within the spread), 2.6-2.7 ms with 2 (tuning:
+     * -Dpeekaboo.conv.winograd2dChunksPerThread).
      */
     private static final int CHUNKS_PER_THREAD = Integer.getInteger("peekaboo.conv.winograd2dChunksPerThread", 8);
 
