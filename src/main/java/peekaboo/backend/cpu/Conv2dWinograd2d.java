@@ -205,10 +205,11 @@ final class Conv2dWinograd2d {
     }
 
     /**
-     * y = conv2d(x, w) + bias (bias nullable); flipped: w holds the layer whose input gradient this is. With at least
-     * {@link #CHUNKS_PER_THREAD} chunks of images a thread, each thread takes whole chunks (input transform, the 16
-     * GEMMs and output transform of a chunk on one core, so its transformed tiles stay in that core's caches);
-     * otherwise the chunks go one by one, each step split over the threads.
+     * y = conv2d(x, w) + bias (bias nullable); flipped: w holds the layer whose input gradient this is. Where the batch
+     * makes {@link #CHUNKS_PER_THREAD} chunks a thread of at least {@link #MIN_THREAD_CHUNK_TILES} tiles each, each
+     * thread takes whole chunks (input transform, the 16 GEMMs and output transform of a chunk on one core, so its
+     * transformed tiles stay in that core's caches); otherwise the chunks go one by one, each step split over the
+     * threads.
      */
     static void forward(ConvShape g, float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] bias,
             int biasOff, float[] y, int yOff) {
@@ -226,7 +227,8 @@ final class Conv2dWinograd2d {
         int maxCols = nb * tpi;
         // U_xi as MR-row panels over the depth c
         int uPlane = planeStride(kPad * c);
-        float[] u = WORKSPACE.get().u = Buffers.grow(WORKSPACE.get().u, XI * uPlane);
+        Workspace ws = WORKSPACE.get(); // the calling thread's U, read by every thread
+        float[] u = ws.u = Buffers.grow(ws.u, XI * uPlane);
         Parallel.forRange(kPad / MR, (p0, p1) -> kernelTransform(w, wOff, flipped, k, c, p0, p1, u, uPlane));
         int chunk = nb;
         int chunks = (g.n() + nb - 1) / nb;
