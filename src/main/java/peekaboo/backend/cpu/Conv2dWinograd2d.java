@@ -537,7 +537,8 @@ final class Conv2dWinograd2d {
      * y tiles = A^T M A (+ bias) for the images [b0, b1) and output channels [k0, k1): 16 tiles at a time in vectors
      * (M's tiles lie side by side), each tile's 4 outputs then stored from a small buffer; the same float operations
      * in the same order as the scalar tail, so the same bits. Scalar, it was 18% of ResNet-18's 256->256 8x8
-     * forward (JFR, session 22).
+     * forward (JFR, session 22). Where the 16 tiles are one 8x8 image they are written back in whole vectors
+     * ({@link Winograd2dImageTiles#untile}).
      */
     private static void outputTransform(ConvShape g, float[] m, int plane, int cols, int b0, int b1, int k0,
             int k1, float[] bias, int biasOff, float[] y, int yOff) {
@@ -553,6 +554,7 @@ final class Conv2dWinograd2d {
             at[t] = t / tpi * k * oh * ow + 2 * (r / tw) * ow + 2 * (r % tw);
         }
         float[] out = new float[4 * VL];
+        boolean untile = vectorTiles(g);
         for (int ko = k0; ko < k1; ko++) {
             float bv = bias == null ? 0f : bias[biasOff + ko];
             FloatVector bias4 = FloatVector.broadcast(S, bv);
@@ -578,6 +580,11 @@ final class Conv2dWinograd2d {
                 FloatVector t1 = m5.sub(m9).sub(FloatVector.fromArray(S, m, 13 * plane + o));
                 FloatVector t2 = m6.sub(m10).sub(FloatVector.fromArray(S, m, 14 * plane + o));
                 FloatVector t3 = m7.sub(m11).sub(FloatVector.fromArray(S, m, 15 * plane + o));
+                if (untile) { // the 16 tiles are one 8x8 image: written out in whole vectors
+                    Winograd2dImageTiles.untile(s0.add(s1).add(s2).add(bias4), s1.sub(s2).sub(s3).add(bias4),
+                            t0.add(t1).add(t2).add(bias4), t1.sub(t2).sub(t3).add(bias4), y, dst + at[t]);
+                    continue;
+                }
                 s0.add(s1).add(s2).add(bias4).intoArray(out, 0);
                 s1.sub(s2).sub(s3).add(bias4).intoArray(out, VL);
                 t0.add(t1).add(t2).add(bias4).intoArray(out, 2 * VL);

@@ -1,10 +1,12 @@
 package peekaboo.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The forward input transform of {@link Conv2dWinograd2d} for 8x8 images on 16-lane vectors: an 8x8 image has
+ * The forward input transform (and output write-back) of {@link Conv2dWinograd2d} for 8x8 images on 16-lane vectors: an 8x8 image has
  * 4x4 = 16 tiles, so one vector holds one position xi of all of its tiles, which is exactly the 16 floats that
  * position's GEMM reads for the image (V_xi[ci][tiles], the image's tiles side by side).
  *
@@ -17,6 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the path's time on ResNet-20's 64->64 8x8 layer (JFR, one thread, session 25: 4.45 ms a forward, 2.8-2.9 ms with
  * this one); gathers from the padded image in place of the phase copies ran slower than the scalar code (5.0 ms).
  * The tiles' vectors are stored as half an NR-column panel of the GEMM ({@link Conv2dWinograd2d}).
+ *
+ * <p>The way back ({@link #untile}): the output transform's four vectors (each tile's four outputs, a vector of 16
+ * tiles per position) are one 8x8 output image, written two rows a vector by four rearranges and three blends
+ * instead of 64 scalar stores (ResNet-20's 64->64 8x8 forward and input gradient 0.89-0.97 of the time, two builds
+ * side by side, session 25).
  */
 final class Winograd2dImageTiles {
     private static final VectorSpecies<Float> S = SgemmKernel.S;
@@ -82,6 +89,54 @@ final class Winograd2dImageTiles {
         row(v, o, plane, 4, q10, q11, q12, q13);
         row(v, o, plane, 8, q20, q21, q22, q23);
         row(v, o, plane, 12, q30, q31, q32, q33);
+    }
+
+    /**
+     * OUT_LANES[ty]: for lane j of output rows 2*ty and 2*ty + 1 (j / 8 the row, j % 8 the column), the tile that
+     * holds it: 4*ty + (j % 8) / 2. OUT_CORNER[2*a + b]: the lanes at row a, column parity b of a tile.
+     */
+    private static final VectorShuffle<Float>[] OUT_LANES = shuffles();
+    private static final VectorMask<Float>[] OUT_CORNER = corners();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] shuffles() {
+        VectorShuffle<Float>[] lanes = new VectorShuffle[4];
+        for (int ty = 0; ty < 4; ty++) {
+            int[] source = new int[TILES];
+            for (int j = 0; j < TILES; j++) {
+                source[j] = 4 * ty + (j % SIDE) / 2;
+            }
+            lanes[ty] = AVAILABLE ? VectorShuffle.fromArray(S, source, 0) : null;
+        }
+        return lanes;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] corners() {
+        VectorMask<Float>[] masks = new VectorMask[4];
+        for (int corner = 0; corner < 4; corner++) {
+            boolean[] set = new boolean[TILES];
+            for (int j = 0; j < TILES; j++) {
+                set[j] = 2 * (j / SIDE) + j % 2 == corner;
+            }
+            masks[corner] = AVAILABLE ? VectorMask.fromArray(S, set, 0) : null;
+        }
+        return masks;
+    }
+
+    /**
+     * Writes one 8x8 output image from its 16 tiles' four outputs: y00[l], y01[l], y10[l], y11[l] at row 2*ty + a,
+     * column 2*tx + b of tile l = 4*ty + tx, to y[dst .. dst + 64) row by row (two rows a vector).
+     */
+    static void untile(FloatVector y00, FloatVector y01, FloatVector y10, FloatVector y11, float[] y, int dst) {
+        for (int ty = 0; ty < 4; ty++) {
+            VectorShuffle<Float> lanes = OUT_LANES[ty];
+            y00.rearrange(lanes)
+                    .blend(y01.rearrange(lanes), OUT_CORNER[1])
+                    .blend(y10.rearrange(lanes), OUT_CORNER[2])
+                    .blend(y11.rearrange(lanes), OUT_CORNER[3])
+                    .intoArray(y, dst + 2 * SIDE * ty);
+        }
     }
 
     /** Patch entry (i, j) of all 16 tiles: rows from i / 2 of the phase copy (i % 2, j % 2, j / 2). */
