@@ -125,8 +125,7 @@ final class Conv2dWinograd2d {
      * here before (from 256 channels), 0.84. Off: -Dpeekaboo.conv.winograd2dEightByEight=false.
      */
     private static boolean eightByEight(ConvShape g) {
-        return EIGHT_BY_EIGHT && Winograd2dImageTiles.AVAILABLE && g.h() == Winograd2dImageTiles.SIDE
-                && g.w() == Winograd2dImageTiles.SIDE;
+        return EIGHT_BY_EIGHT && vectorTiles(g);
     }
 
     private static final boolean EIGHT_BY_EIGHT =
@@ -476,26 +475,31 @@ final class Conv2dWinograd2d {
 
     /**
      * V = B^T d B for every tile of the images [b0, b1) and channels [c0, c1): v[xi*plane + ci*cols + tile],
-     * tile counted from image b0.
+     * tile counted from image b0; for 8x8 images in vectors ({@link #vectorTiles}), in NR-column panels instead, an
+     * image's 16 tiles half a panel.
      */
     private static void inputTransform(ConvShape g, float[] x, int xOff, int b0, int b1, int c0, int c1, float[] v,
             int plane, int cols) {
         int h = g.h();
         int w = g.w();
+        if (vectorTiles(g)) {
+            float[] phases = new float[Winograd2dImageTiles.BUFFER];
+            for (int b = b0; b < b1; b++) {
+                int image = b - b0;
+                for (int ci = c0; ci < c1; ci++) {
+                    Winograd2dImageTiles.transform(x, xOff + (b * g.c() + ci) * h * w, phases, v,
+                            image / 2 * NR * g.c() + ci * NR + image % 2 * Winograd2dImageTiles.TILES, plane);
+                }
+            }
+            return;
+        }
         int wp = w + 2;
         float[] d = new float[(h + 2) * wp]; // one channel, zero padded
         int tw = w / 2;
         int tpi = h / 2 * tw;
-        float[] phases = vectorTiles(g) ? new float[Winograd2dImageTiles.BUFFER] : null;
         for (int b = b0; b < b1; b++) {
             for (int ci = c0; ci < c1; ci++) {
                 int src = xOff + (b * g.c() + ci) * h * w;
-                if (phases != null) { // an image's 16 tiles are half an NR-column panel: 2 images a panel
-                    int image = b - b0;
-                    Winograd2dImageTiles.transform(x, src, phases, v,
-                            image / 2 * NR * g.c() + ci * NR + image % 2 * Winograd2dImageTiles.TILES, plane);
-                    continue;
-                }
                 for (int r = 0; r < h; r++) { // rows this short copy faster in a loop than by System.arraycopy
                     int to = (r + 1) * wp + 1;
                     for (int j = 0; j < w; j++) {
